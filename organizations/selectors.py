@@ -1,0 +1,83 @@
+"""Reads of the organization tree. Every list goes through the scoping rule when given a user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q
+from typing import TYPE_CHECKING
+
+from django.shortcuts import get_object_or_404
+
+from .models import Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet
+
+if TYPE_CHECKING:
+    from yiling.scoping import UserLike
+
+
+def organizations_within(scope: Organization | None) -> OrganizationQuerySet:
+    """The organization ``scope`` and its whole subtree in one query (all for None)."""
+    return Organization.objects.all().within(scope)
+
+
+def units_within(scope: Organization | None) -> UnitQuerySet:
+    """The units covered by ``scope``'s subtree (all for None)."""
+    return Unit.objects.all().within(scope)
+
+
+def attach_path_names(organizations: Iterable[Organization]) -> list[Organization]:
+    """Fill each organization's path from the district down with one query for the whole list."""
+    orgs = list(organizations)
+    known = {org.path: org.name for org in orgs}
+    missing = {p for org in orgs for p in org.ancestor_paths if p not in known}
+    if missing:
+        known.update(Organization.objects.filter(path__in=missing).values_list("path", "name"))
+    for org in orgs:
+        org._path_names = [known[p] for p in org.ancestor_paths if p in known] + [org.name]
+    return orgs
+
+
+def organization_list(*, user: UserLike, search: str = "") -> list[Organization]:
+    """The organizations ``user`` may see, in tree order, with their units and paths filled in."""
+    qs = (
+        Organization.objects.visible_to(user)
+        .select_related("unit")
+        .annotate(unit_count=Count("covered_units"))
+        .order_by("path")
+    )
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    return attach_path_names(qs)
+
+
+def organization_get(*, user: UserLike, code: str) -> Organization:
+    """One organization by code, or 404 when it does not exist or the user may not see it."""
+    org = get_object_or_404(Organization.objects.visible_to(user).select_related("unit"), code=code)
+    attach_path_names([org])
+    return org
+
+
+def organization_children(*, user: UserLike, organization: Organization) -> list[Organization]:
+    qs = (
+        Organization.objects.visible_to(user)
+        .filter(path__startswith=organization.path, depth=organization.depth + 1)
+        .select_related("unit")
+        .annotate(unit_count=Count("covered_units"))
+        .order_by("path")
+    )
+    return list(qs)
+
+
+def unit_list(*, user: UserLike, scope: Organization | None = None, unit_type: str = "") -> UnitQuerySet:
+    """Units the user may see, optionally within one subtree and of one type."""
+    qs = Unit.objects.visible_to(user).within(scope).select_related("organization", "parent")
+    if unit_type:
+        qs = qs.of_type(unit_type)
+    return qs.order_by("unit_type", "code")
+
+
+def role_assignments_of(user: UserLike) -> list[RoleAssignment]:
+    """The user's own role assignments, with what each is bound to."""
+    return list(
+        RoleAssignment.objects.filter(user_id=user.pk).select_related("organization", "unit").order_by("role", "id")
+    )

@@ -1,0 +1,128 @@
+"""Writes to the organization tree. Admin, portal pages, importers and seed data all come here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from yiling.scoping import forget_assignments
+
+from .models import Organization, RoleAssignment, Unit
+
+TREE_FIELDS = ["path", "depth", "numchild"]
+ORGANIZATION_FIELDS = ("code", "name", "kind", "unit", "established_on", "is_active")
+UNIT_FIELDS = (
+    "code",
+    "name",
+    "unit_type",
+    "parent",
+    "organization",
+    "is_compound_type",
+    "households",
+    "residents",
+    "address",
+)
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    parent: Organization | None,
+    code: str,
+    name: str,
+    kind: str,
+    unit: Unit | None = None,
+    established_on: date | None = None,
+    is_active: bool = True,
+) -> Organization:
+    """Add an organization under ``parent`` (a new root of the tree when None)."""
+    org = Organization(
+        code=code, name=name, kind=kind, unit=unit, established_on=established_on, is_active=is_active
+    )
+    org.full_clean(exclude=TREE_FIELDS)
+    if parent is None:
+        return Organization.objects.add_root(instance=org)
+    parent.refresh_from_db()
+    return Organization.objects.add_child(parent, instance=org)
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **changes: Any) -> Organization:
+    """Change an organization's own fields (not its place in the tree: see organization_move)."""
+    unknown = set(changes) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise TypeError(f"organization_update() got unexpected fields {sorted(unknown)}")
+    changed = [f for f, v in changes.items() if getattr(organization, f) != v]
+    if not changed:
+        return organization
+    for f in changed:
+        setattr(organization, f, changes[f])
+    organization.full_clean(exclude=TREE_FIELDS)
+    organization.save(update_fields=changed)
+    return organization
+
+
+@transaction.atomic
+def organization_move(*, organization: Organization, new_parent: Organization | None) -> Organization:
+    """Move an organization, with its whole subtree, under ``new_parent``."""
+    organization.refresh_from_db()
+    current_parent = Organization.objects.get_parent(organization)
+    if (current_parent.pk if current_parent else None) == (new_parent.pk if new_parent else None):
+        return organization
+    if new_parent is not None:
+        new_parent.refresh_from_db()
+        if new_parent.pk == organization.pk or new_parent.path.startswith(organization.path):
+            raise ValidationError(
+                {"parent": _("An organization cannot be moved under itself or one of its own sub-organizations.")}
+            )
+        Organization.objects.move(organization, new_parent, pos="sorted-child")
+    else:
+        first_root = Organization.objects.get_first_root_node()
+        Organization.objects.move(organization, first_root, pos="sorted-sibling")
+    organization.refresh_from_db()
+    # treebeard moves with bulk SQL; saving the reloaded node records the move in the history.
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def unit_create(**fields: Any) -> Unit:
+    unknown = set(fields) - set(UNIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unit_create() got unexpected fields {sorted(unknown)}")
+    unit = Unit(**fields)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, **changes: Any) -> Unit:
+    unknown = set(changes) - set(UNIT_FIELDS)
+    if unknown:
+        raise TypeError(f"unit_update() got unexpected fields {sorted(unknown)}")
+    changed = [f for f, v in changes.items() if getattr(unit, f) != v]
+    if not changed:
+        return unit
+    for f in changed:
+        setattr(unit, f, changes[f])
+    unit.full_clean()
+    unit.save(update_fields=changed)
+    return unit
+
+
+@transaction.atomic
+def role_assign(*, user: Any, role: str, organization: Organization | None = None, unit: Unit | None = None) -> RoleAssignment:
+    """Give ``user`` a role bound to ``organization`` or ``unit``; a no-op when already held."""
+    existing = RoleAssignment.objects.filter(user=user, role=role, organization=organization, unit=unit).first()
+    if existing:
+        return existing
+    assignment = RoleAssignment(user=user, role=role, organization=organization, unit=unit)
+    assignment.full_clean()
+    assignment.save()
+    forget_assignments(user)
+    return assignment

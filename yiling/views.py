@@ -1,0 +1,73 @@
+"""Portal-wide pages: the home page of each user's part of the tree, and the health check."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from organizations import selectors as org_selectors
+
+from . import indicators
+
+logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a user lands after logging in: their roles and the figures of their part of the tree."""
+    assignments = org_selectors.role_assignments_of(request.user)
+    org_nodes = org_selectors.attach_path_names([a.organization for a in assignments if a.organization_id])
+    by_pk = {o.pk: o for o in org_nodes}
+    registry = indicators.registered()
+    sections = []
+    for assignment in assignments:
+        org = by_pk.get(assignment.organization_id) if assignment.organization_id else None
+        figures = None
+        if org is not None:
+            values = indicators.compute_all(org)
+            figures = [(ind.label, values[ind.name]) for ind in registry]
+        sections.append({"assignment": assignment, "organization": org, "figures": figures})
+    if request.user.is_superuser and not assignments:
+        values = indicators.compute_all(None)
+        sections.append({"assignment": None, "organization": None, "figures": [(i.label, values[i.name]) for i in registry]})
+    return render(request, "yiling/home.html", {"sections": sections})
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.exception("health check: database unreachable")
+        return "error"
+    return "ok"
+
+
+def _broker_status() -> str:
+    if not settings.REDIS_URL:
+        return "not configured"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client.ping()
+    except Exception:
+        logger.exception("health check: broker unreachable")
+        return "error"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: 200 while the database answers, 503 when it does not."""
+    status = {"database": _database_status(), "broker": _broker_status()}
+    return JsonResponse(status, status=200 if status["database"] == "ok" else 503)
