@@ -94,7 +94,16 @@ class OrganizationAdmin(ScopedModelAdmin):
 @admin.register(Unit)
 class UnitAdmin(ScopedModelAdmin):
     resource_classes = [UnitResource]
-    list_display = ("name", "code", "unit_type", "parent", "organization", "is_compound_type", "households", "residents")
+    list_display = (
+        "name",
+        "code",
+        "unit_type",
+        "parent",
+        "organization",
+        "is_compound_type",
+        "households",
+        "residents",
+    )
     list_filter = ("unit_type", "is_compound_type")
     search_fields = ("name", "code")
     list_select_related = ("parent", "organization")

@@ -37,5 +37,7 @@ class OrganizationAdminForm(forms.ModelForm):
         parent = self.cleaned_data.get("parent")
         org = self.instance
         if parent is not None and org.pk and (parent.pk == org.pk or parent.path.startswith(org.path)):
-            raise forms.ValidationError(_("An organization cannot be moved under itself or one of its own sub-organizations."))
+            raise forms.ValidationError(
+                _("An organization cannot be moved under itself or one of its own sub-organizations.")
+            )
         return parent

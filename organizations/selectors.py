@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from django.db.models import Count, Q
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from .models import Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet

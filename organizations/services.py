@@ -40,9 +40,7 @@ def organization_create(
     is_active: bool = True,
 ) -> Organization:
     """Add an organization under ``parent`` (a new root of the tree when None)."""
-    org = Organization(
-        code=code, name=name, kind=kind, unit=unit, established_on=established_on, is_active=is_active
-    )
+    org = Organization(code=code, name=name, kind=kind, unit=unit, established_on=established_on, is_active=is_active)
     org.full_clean(exclude=TREE_FIELDS)
     if parent is None:
         return Organization.objects.add_root(instance=org)
@@ -116,7 +114,9 @@ def unit_update(*, unit: Unit, **changes: Any) -> Unit:
 
 
 @transaction.atomic
-def role_assign(*, user: Any, role: str, organization: Organization | None = None, unit: Unit | None = None) -> RoleAssignment:
+def role_assign(
+    *, user: Any, role: str, organization: Organization | None = None, unit: Unit | None = None
+) -> RoleAssignment:
     """Give ``user`` a role bound to ``organization`` or ``unit``; a no-op when already held."""
     existing = RoleAssignment.objects.filter(user=user, role=role, organization=organization, unit=unit).first()
     if existing:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from django.utils.module_loading import autodiscover_modules
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from organizations.models import Organization
 
-Value = Union[int, float, Decimal, dict[str, int], None]
+Value = int | float | Decimal | dict[str, int] | None
 Compute = Callable[["Organization | None"], Value]
 
 

@@ -69,7 +69,9 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
         try:
             return self.get_queryset(value, row, **kwargs).get(code=text)
         except self.model.DoesNotExist as exc:
-            raise ValueError(_("No %(what)s with code “%(code)s”.") % {"what": self.model._meta.verbose_name, "code": text}) from exc
+            raise ValueError(
+                _("No %(what)s with code “%(code)s”.") % {"what": self.model._meta.verbose_name, "code": text}
+            ) from exc
 
 
 class ScopedResourceMixin:
@@ -98,9 +100,7 @@ class ScopedResourceMixin:
         if self.user is None or new:
             return
         if not visible(type(instance), self.user).filter(pk=instance.pk).exists():
-            raise ValidationError(
-                _("“%(obj)s” is outside your part of the organization tree.") % {"obj": instance}
-            )
+            raise ValidationError(_("“%(obj)s” is outside your part of the organization tree.") % {"obj": instance})
 
     def check_scope(self, instance: models.Model) -> None:
         """Raise unless every scoped target the row points at is within the user's reach."""

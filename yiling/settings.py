@@ -165,7 +165,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 PORTAL_TITLE = _("Yiling District Urban Grassroots Party-Building Complex")
+
+# The formats staff use: Excel first, CSV for everything else.
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
+
+IMPORT_EXPORT_FORMATS = [XLSX, CSV]

@@ -9,4 +9,3 @@ class YilingAdminSite(admin.AdminSite):
     site_header = _("Yiling District Urban Grassroots Party-Building Complex")
     index_title = _("District administration")
     site_url = "/"
-

@@ -36,7 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
         sections.append({"assignment": assignment, "organization": org, "figures": figures})
     if request.user.is_superuser and not assignments:
         values = indicators.compute_all(None)
-        sections.append({"assignment": None, "organization": None, "figures": [(i.label, values[i.name]) for i in registry]})
+        sections.append(
+            {"assignment": None, "organization": None, "figures": [(i.label, values[i.name]) for i in registry]}
+        )
     return render(request, "yiling/home.html", {"sections": sections})
 
 

@@ -1,0 +1,67 @@
+# Developer entry points. `make run` and `make test` work on a fresh clone with only python3 and
+# GNU gettext installed; everything else comes from requirements*.txt into .venv.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+PYTEST_ARGS ?=
+# Directories Django's i18n commands must not walk into.
+I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=node_modules
+
+.PHONY: help venv run test lint migrations-check deploy-check messages compilemessages clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(PY):
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "python3 not found: install Python 3.11" >&2; exit 1; }
+	$(BOOTSTRAP_PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "python3 -m venv failed (Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
+
+# Re-install only when a requirements file changes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install requirements-dev.txt
+
+compilemessages: venv ## Compile locale/*.po to .mo (needs GNU gettext's msgfmt)
+	@command -v msgfmt >/dev/null 2>&1 || { \
+		echo "msgfmt not found: the Chinese translations cannot be compiled." >&2; \
+		echo "Install GNU gettext (Debian/Ubuntu: apt-get install gettext; macOS: brew install gettext)." >&2; \
+		exit 1; }
+	@if find . -path ./$(VENV) -prune -o -name '*.po' -print | grep -q .; then \
+		$(MANAGE) compilemessages $(I18N_IGNORE); \
+	else echo "No .po files yet; nothing to compile."; fi
+
+run: venv compilemessages ## Migrate, load the demo district and serve on http://127.0.0.1:8000
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: venv compilemessages ## Run the test suite (extra pytest arguments: PYTEST_ARGS="-k tree -x")
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv ## ruff
+	$(VENV)/bin/ruff check .
+
+migrations-check: venv ## Fail if a model change has no migration
+	$(MANAGE) makemigrations --check --dry-run
+
+deploy-check: venv ## Django's deployment checklist with production-like settings
+	DEBUG=0 ALLOWED_HOSTS=portal.example.cn \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+messages: venv ## Extract strings into locale/zh_Hans and compile them
+	@mkdir -p locale
+	$(MANAGE) makemessages -l zh_Hans $(I18N_IGNORE)
+	$(MAKE) compilemessages
+
+clean: ## Remove caches and build output (keeps .venv and db.sqlite3)
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -print | xargs rm -rf
+	find . -path ./$(VENV) -prune -o -name '*.mo' -path '*/locale/*' -print | xargs rm -f
+	rm -rf .pytest_cache .ruff_cache staticfiles test-results

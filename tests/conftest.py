@@ -1,0 +1,148 @@
+"""Project-wide pytest wiring for the optional services: PostgreSQL, Redis and Chromium.
+
+A test that needs one of them says so with a marker (``@pytest.mark.postgres``, ``redis``,
+``browser``). Without the service the test is skipped with a reason naming what to set; with
+``REQUIRE_SERVICES=1`` (as ``.ci/run`` sets) the same reason fails the test instead, so CI can never
+go green by silently skipping the tests that matter.
+
+Domain fixtures (users, organizations, ...) live beside their tests in ``tests/<app>/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+# Playwright's sync API runs an asyncio event loop in the test thread; Django would otherwise
+# refuse ORM calls from that thread (SynchronousOnlyOperation) in browser tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-results"
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _unavailable(reason: str) -> None:
+    """Skip the current test, or fail it when CI requires every service."""
+    if services_required():
+        pytest.fail(f"{reason} (REQUIRE_SERVICES=1 turns this skip into a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_missing() -> str | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"PostgreSQL not configured: set DATABASE_URL=postgres://... (database is {connection.vendor})"
+    return None
+
+
+@functools.cache
+def redis_missing() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return "Redis not configured: set REDIS_URL=redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except Exception as exc:  # any failure means the same thing here: no usable Redis
+        return f"Redis at REDIS_URL={url} did not answer PING: {exc}"
+    return None
+
+
+@functools.cache
+def find_chromium() -> str | None:
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@functools.cache
+def browser_missing() -> str | None:
+    if find_chromium() is None:
+        return "Chromium not found: install it (Debian: apt-get install chromium fonts-noto-cjk)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright not importable: pip install -r requirements-dev.txt"
+    return None
+
+
+SERVICE_CHECKS = {"postgres": postgres_missing, "redis": redis_missing, "browser": browser_missing}
+
+
+@pytest.fixture(autouse=True)
+def _require_marked_services(request: pytest.FixtureRequest) -> None:
+    """Skip (or fail) a test whose service markers name a service that is not available."""
+    for marker, check in SERVICE_CHECKS.items():
+        if request.node.get_closest_marker(marker) is not None:
+            reason = check()
+            if reason:
+                _unavailable(reason)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    # Keep each phase's report on the item so the `page` fixture can tell whether its test failed.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    reason = browser_missing()
+    if reason:
+        _unavailable(reason)
+    path = find_chromium()
+    assert path is not None
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """One headless Debian Chromium for the whole session (Playwright's own download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context per test, set up like a user in Yiling; screenshot kept on failure."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS_DIR.mkdir(exist_ok=True)
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.nodeid)
+        try:
+            page.screenshot(path=str(ARTIFACTS_DIR / f"{name}.png"), full_page=True)
+        except Exception:  # a screenshot is a courtesy; never mask the real failure
+            pass
+    context.close()
