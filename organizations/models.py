@@ -109,7 +109,9 @@ class Organization(MP_Node):
 
     @property
     def ancestor_paths(self) -> list[str]:
-        """Paths of the ancestors, root first (no query)."""
+        """Paths of the ancestors, root first (no query); none for an organization not yet placed."""
+        if not self.path or not self.depth:
+            return []
         return [self.path[: i * self.steplen] for i in range(1, self.depth)]
 
     @property

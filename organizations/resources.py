@@ -61,7 +61,7 @@ class OrganizationResource(ScopedResourceMixin, resources.ModelResource):
     def dehydrate_parent(self, org: Organization) -> str:
         if hasattr(org, "import_parent"):
             return org.import_parent.code if org.import_parent else ""
-        if org.depth <= 1:
+        if not org.depth or org.depth <= 1:
             return ""
         parent_path = org.path[: -Organization.steplen]
         codes = getattr(self, "_codes_by_path", None)
