@@ -87,6 +87,7 @@ class Organization(MP_Node):
             models.UniqueConstraint(
                 fields=["code"],
                 name="%(app_label)s_%(class)s_unique_code",
+                violation_error_code="unique",
                 violation_error_message=_("An organization with this code already exists."),
             ),
             models.CheckConstraint(
@@ -189,6 +190,7 @@ class Unit(models.Model):
             models.UniqueConstraint(
                 fields=["code"],
                 name="%(app_label)s_%(class)s_unique_code",
+                violation_error_code="unique",
                 violation_error_message=_("A unit with this code already exists."),
             ),
             models.CheckConstraint(

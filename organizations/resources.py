@@ -43,17 +43,15 @@ class OrganizationResource(ScopedResourceMixin, resources.ModelResource):
         report_skipped = True
         use_transactions = True
 
-    def before_export(self, queryset: Any, **kwargs: Any) -> None:
-        # One query for every parent and ancestor name on the sheet.
+    def iter_queryset(self, queryset: Any) -> Any:
+        # Receives the queryset after filter_export (so already scoped): fill every row's path
+        # and parent code with one query each for the whole sheet.
         from .selectors import attach_path_names
 
-        self._export_rows = attach_path_names(queryset.select_related("unit"))
-        paths = {o.path[: -Organization.steplen] for o in self._export_rows if o.depth > 1}
+        rows = attach_path_names(queryset.select_related("unit"))
+        paths = {o.path[: -Organization.steplen] for o in rows if o.depth > 1}
         self._codes_by_path = dict(Organization.objects.filter(path__in=paths).values_list("path", "code"))
-
-    def iter_queryset(self, queryset: Any) -> Any:
-        rows = getattr(self, "_export_rows", None)
-        return rows if rows is not None else super().iter_queryset(queryset)
+        return rows
 
     def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
         return super().filter_export(queryset, **kwargs).order_by("path")

@@ -13,6 +13,10 @@ from . import selectors
 def organization_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     organizations = selectors.organization_list(user=request.user, search=search)
+    base_depth = min((org.depth for org in organizations), default=1)
+    for org in organizations:
+        # Indent from the top of the user's own part of the tree, not from the district.
+        org.indent = 0 if search else org.depth - base_depth
     return render(
         request,
         "organizations/organization_list.html",

@@ -89,6 +89,11 @@ class ScopedResourceMixin:
         self.user = user
         super().__init__(**kwargs)  # type: ignore[call-arg]
 
+    def import_data(self, dataset: Any, **kwargs: Any) -> Any:
+        # A file is all or nothing: a row that fails validation rolls back the good rows too.
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, **kwargs)  # type: ignore[misc]
+
     def filter_export(self, queryset: models.QuerySet, **kwargs: Any) -> models.QuerySet:
         queryset = super().filter_export(queryset, **kwargs)  # type: ignore[misc]
         if self.user is not None and is_scoped(queryset.model):
