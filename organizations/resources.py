@@ -124,17 +124,7 @@ class UnitResource(ScopedResourceMixin, resources.ModelResource):
 
     class Meta:
         model = Unit
-        fields = (
-            "code",
-            "name",
-            "unit_type",
-            "parent",
-            "organization",
-            "is_compound_type",
-            "households",
-            "residents",
-            "address",
-        )
+        fields = services.UNIT_FIELDS
         export_order = fields
         import_id_fields = ("code",)
         clean_model_instances = False

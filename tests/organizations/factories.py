@@ -114,6 +114,19 @@ def district_tree():
     }
 
 
+#: The names of district_tree() in tree order (parents before children, siblings by code).
+DISTRICT_TREE_ORDER = [
+    "区委",
+    "甲街道党工委",
+    "甲社区党委",
+    "甲小区党支部",
+    "乙社区党委",
+    "乙小区党支部",
+    "乙街道党工委",
+    "丙社区党委",
+]
+
+
 def user_with_role(role: str, *, organization: Organization | None = None, unit: Unit | None = None, **kwargs):
     user = UserFactory(**kwargs)
     services.role_assign(user=user, role=role, organization=organization, unit=unit)

@@ -14,7 +14,7 @@ from django.utils import translation
 from organizations.models import Organization, OrgKind, Role, Unit, UnitType
 from organizations.resources import OrganizationResource, UnitResource
 
-from .factories import district_tree, user_with_role
+from .factories import DISTRICT_TREE_ORDER, district_tree, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -66,16 +66,7 @@ def test_export_lists_the_tree_with_parents_and_paths(tree, staff):
     data = export_orgs(staff)
 
     assert data.headers == ORG_HEADERS
-    assert data["名称"] == [
-        "区委",
-        "甲街道党工委",
-        "甲社区党委",
-        "甲小区党支部",
-        "乙社区党委",
-        "乙小区党支部",
-        "乙街道党工委",
-        "丙社区党委",
-    ]
+    assert data["名称"] == DISTRICT_TREE_ORDER
     rows = {row[0]: dict(zip(data.headers, row, strict=True)) for row in data}
     compound = rows[tree["compound_a"].code]
     assert compound["上级组织代码"] == tree["comm_a"].code

@@ -9,20 +9,11 @@ from django.contrib.auth import get_user_model
 from organizations import selectors
 from organizations.models import Organization, Role, Unit, UnitType
 
-from .factories import district_tree, make_org, make_unit, user_with_role
+from .factories import DISTRICT_TREE_ORDER, district_tree, make_org, make_unit, user_with_role
 
 pytestmark = pytest.mark.django_db
 
-TREE_ORDER = [
-    "区委",
-    "甲街道党工委",
-    "甲社区党委",
-    "甲小区党支部",
-    "乙社区党委",
-    "乙小区党支部",
-    "乙街道党工委",
-    "丙社区党委",
-]
+TREE_ORDER = DISTRICT_TREE_ORDER
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.utils import translation
 from organizations.models import Organization, Role, UnitType
 from yiling import indicators
 
-from .factories import district_tree, make_org, make_unit, user_with_role
+from .factories import DISTRICT_TREE_ORDER, district_tree, make_org, make_unit, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -129,16 +129,7 @@ def test_anonymous_user_is_sent_to_login(tree, client, url_name):
 def test_list_shows_the_tree_in_order_with_paths(tree, staff, client):
     response = client.get(reverse("organizations:organization-list"))
     assert response.status_code == 200
-    assert listed_names(response) == [
-        "区委",
-        "甲街道党工委",
-        "甲社区党委",
-        "甲小区党支部",
-        "乙社区党委",
-        "乙小区党支部",
-        "乙街道党工委",
-        "丙社区党委",
-    ]
+    assert listed_names(response) == DISTRICT_TREE_ORDER
     assert 'title="区委 / 甲街道党工委 / 甲社区党委 / 甲小区党支部">甲小区党支部</a>' in body(response)
 
 
