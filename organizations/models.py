@@ -73,7 +73,9 @@ class Organization(MP_Node):
     established_on = models.DateField(_("established on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    history = HistoricalRecords(excluded_fields=["numchild"])
+    # The tree fields are left out: inserting a sibling shifts paths in bulk, which would show as
+    # spurious changes. A move is recorded with its reason instead (see services.organization_move).
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
     objects = OrganizationManager()
     visibility = Anchors(organization=("",), unit=("unit",))
 

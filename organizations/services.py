@@ -83,6 +83,9 @@ def organization_move(*, organization: Organization, new_parent: Organization | 
         Organization.objects.move(organization, first_root, pos="sorted-sibling")
     organization.refresh_from_db()
     # treebeard moves with bulk SQL; saving the reloaded node records the move in the history.
+    organization._change_reason = _("Moved under %(parent)s") % {
+        "parent": new_parent.name if new_parent else _("the top of the tree")
+    }
     organization.save()
     return organization
 

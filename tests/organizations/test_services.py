@@ -4,6 +4,7 @@ constraints that hold even when the services are bypassed."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -160,12 +161,21 @@ def test_organization_move_records_the_move_in_the_history(tree):
     comm_a = tree["comm_a"]
     before = comm_a.history.count()
 
-    services.organization_move(organization=comm_a, new_parent=tree["street_b"])
+    with translation.override("en"):
+        services.organization_move(organization=comm_a, new_parent=tree["street_b"])
 
     assert comm_a.history.count() == before + 1
     latest = comm_a.history.first()
-    assert latest.path == Organization.objects.get(pk=comm_a.pk).path
-    assert latest.path.startswith(tree["street_b"].path)
+    assert latest.history_type == "~"
+    assert latest.history_change_reason == "Moved under 乙街道党工委"
+    assert Organization.objects.get(pk=comm_a.pk).path.startswith(tree["street_b"].path)
+
+
+def test_adding_a_sibling_that_sorts_first_writes_no_history_for_the_shifted_nodes(tree):
+    """Sorted insertion shifts sibling paths in bulk; that is not a change anyone made."""
+    counts = {o.pk: o.history.count() for o in Organization.objects.all()}
+    services.organization_create(parent=tree["street_a"], code="A0000", name="最前的社区", kind=OrgKind.COMMITTEE)
+    assert {o.pk: o.history.count() for o in Organization.objects.exclude(code="A0000")} == counts
 
 
 def test_organization_move_to_the_current_parent_changes_nothing(tree):
