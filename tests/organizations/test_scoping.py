@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from organizations.models import Organization, Role, Unit
-from organizations.resources import OrganizationResource
+from organizations.resources import OrganizationResource, UnitResource
 
 from .factories import district_tree, grant_admin, user_with_role
 
@@ -163,22 +163,9 @@ def test_autocomplete_answers_only_own_records(tree, secretary, client, model_na
 
 def _export(client, model: str, fmt: str) -> bytes:
     url = reverse(f"admin:organizations_{model}_export")
-    resource = "organizationresource" if model == "organization" else "unitresource"
-    fields = (
-        ["code", "name", "kind", "parent", "unit", "established_on", "is_active", "path"]
-        if model == "organization"
-        else [
-            "code",
-            "name",
-            "unit_type",
-            "parent",
-            "organization",
-            "is_compound_type",
-            "households",
-            "residents",
-            "address",
-        ]
-    )
+    resource_class = OrganizationResource if model == "organization" else UnitResource
+    resource = resource_class.__name__.lower()
+    fields = resource_class._meta.fields
     data = {"format": fmt, "resource": "0", **{f"{resource}_{f}": "on" for f in fields}}
     response = client.post(url, data)
     assert response.status_code == 200, response.content[:500]

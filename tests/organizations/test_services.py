@@ -4,9 +4,9 @@ constraints that hold even when the services are bypassed."""
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from organizations import services
 from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
