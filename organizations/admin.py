@@ -6,8 +6,6 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -74,16 +72,12 @@ class OrganizationAdmin(ScopedModelAdmin):
         parent = form.cleaned_data.get("parent")
         values = {f: form.cleaned_data.get(f) for f in services.ORGANIZATION_FIELDS if f in form.cleaned_data}
         values["is_active"] = bool(values.get("is_active"))
-        try:
-            with transaction.atomic():
-                if not change:
-                    saved = services.organization_create(parent=parent, **values)
-                else:
-                    current = Organization.objects.get(pk=obj.pk)
-                    saved = services.organization_update(organization=current, **values)
-                    saved = services.organization_move(organization=saved, new_parent=parent)
-        except ValidationError as exc:  # pragma: no cover - the form validated the same rules
-            raise PermissionDenied(exc) from exc
+        # The admin's change view already runs in a transaction.
+        if not change:
+            saved = services.organization_create(parent=parent, **values)
+        else:
+            saved = services.organization_update(organization=Organization.objects.get(pk=obj.pk), **values)
+            saved = services.organization_move(organization=saved, new_parent=parent)
         obj.pk, obj.path, obj.depth = saved.pk, saved.path, saved.depth
 
     def delete_model(self, request: HttpRequest, obj: Organization) -> None:

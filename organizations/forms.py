@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Organization
+from .services import check_move
 
 
 class OrganizationAdminForm(forms.ModelForm):
@@ -35,9 +36,8 @@ class OrganizationAdminForm(forms.ModelForm):
 
     def clean_parent(self) -> Organization | None:
         parent = self.cleaned_data.get("parent")
-        org = self.instance
-        if parent is not None and org.pk and (parent.pk == org.pk or parent.path.startswith(org.path)):
-            raise forms.ValidationError(
-                _("An organization cannot be moved under itself or one of its own sub-organizations.")
-            )
+        try:
+            check_move(organization=self.instance, new_parent=parent)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["parent"]) from exc
         return parent

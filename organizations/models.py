@@ -221,10 +221,6 @@ class Unit(models.Model):
             raise ValidationError({"parent": _("A unit cannot be located in itself.")})
 
 
-class RoleQuerySet(ScopedQuerySet):
-    pass
-
-
 class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", _("District staff")
     STREET_STAFF = "street_staff", _("Street or park staff")
@@ -282,7 +278,7 @@ class RoleAssignment(models.Model):
     )
 
     history = HistoricalRecords()
-    objects = RoleQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
     visibility = Anchors(organization=("organization", "unit__organization"))
 
     class Meta:

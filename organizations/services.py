@@ -64,6 +64,14 @@ def organization_update(*, organization: Organization, **changes: Any) -> Organi
     return organization
 
 
+def check_move(*, organization: Organization, new_parent: Organization | None) -> None:
+    """Refuse a move under the organization itself or anywhere in its own subtree."""
+    if new_parent is not None and organization.pk and new_parent.path.startswith(organization.path):
+        raise ValidationError(
+            {"parent": _("An organization cannot be moved under itself or one of its own sub-organizations.")}
+        )
+
+
 @transaction.atomic
 def organization_move(*, organization: Organization, new_parent: Organization | None) -> Organization:
     """Move an organization, with its whole subtree, under ``new_parent``."""
@@ -73,10 +81,7 @@ def organization_move(*, organization: Organization, new_parent: Organization | 
         return organization
     if new_parent is not None:
         new_parent.refresh_from_db()
-        if new_parent.pk == organization.pk or new_parent.path.startswith(organization.path):
-            raise ValidationError(
-                {"parent": _("An organization cannot be moved under itself or one of its own sub-organizations.")}
-            )
+        check_move(organization=organization, new_parent=new_parent)
         Organization.objects.move(organization, new_parent, pos="sorted-child")
     else:
         first_root = Organization.objects.get_first_root_node()

@@ -12,11 +12,11 @@ registered with :func:`register_rule`, not an edit in every view.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.apps import apps
 from django.db import models
@@ -42,7 +42,6 @@ class Anchors:
 
     organization: tuple[str, ...] = ()
     unit: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Rule = Callable[["RoleAssignment", Anchors], Q | None]
@@ -135,7 +134,3 @@ def visible(model: type[models.Model], user: UserLike | None) -> models.QuerySet
 
 def is_scoped(model: type[models.Model]) -> bool:
     return isinstance(model._default_manager.all(), ScopedQuerySet)
-
-
-def org_roles() -> Iterable[str]:
-    return [role for role, rule in _RULES.items() if rule is organization_subtree_rule]

@@ -17,16 +17,11 @@ from django.utils import translation
 from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
 from yiling.sites import YilingAdminSite
 
-from .factories import district_tree, grant_admin, make_org, user_with_role
+from .factories import grant_admin, make_org, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:organizations_organization_changelist"
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 @pytest.fixture

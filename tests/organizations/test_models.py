@@ -17,14 +17,7 @@ from organizations.models import (
     UnitType,
 )
 
-from .factories import district_tree
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 def test_ancestor_paths_run_from_the_root_down_without_a_query(tree, django_assert_num_queries):

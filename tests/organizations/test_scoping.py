@@ -13,16 +13,11 @@ from django.urls import reverse
 from organizations.models import Organization, Role, Unit
 from organizations.resources import OrganizationResource, UnitResource
 
-from .factories import district_tree, grant_admin, user_with_role
+from .factories import grant_admin, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 CSV, XLSX = "1", "0"  # indices into IMPORT_EXPORT_FORMATS
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 @pytest.fixture

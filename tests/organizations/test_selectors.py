@@ -9,16 +9,11 @@ from django.contrib.auth import get_user_model
 from organizations import selectors
 from organizations.models import Organization, Role, Unit, UnitType
 
-from .factories import DISTRICT_TREE_ORDER, district_tree, make_org, make_unit, user_with_role
+from .factories import DISTRICT_TREE_ORDER, make_org, make_unit, user_with_role
 
 pytestmark = pytest.mark.django_db
 
 TREE_ORDER = DISTRICT_TREE_ORDER
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 def fresh(user):

@@ -11,14 +11,9 @@ from django.utils import translation
 from organizations import services
 from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
 
-from .factories import UserFactory, district_tree, make_org
+from .factories import UserFactory, make_org
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 def parent_of(org: Organization) -> Organization | None:

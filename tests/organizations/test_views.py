@@ -15,14 +15,9 @@ from django.utils import translation
 from organizations.models import Organization, Role, UnitType
 from yiling import indicators
 
-from .factories import DISTRICT_TREE_ORDER, district_tree, make_org, make_unit, user_with_role
+from .factories import DISTRICT_TREE_ORDER, make_org, make_unit, user_with_role
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tree():
-    return district_tree()
 
 
 @pytest.fixture
