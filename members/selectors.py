@@ -1,0 +1,131 @@
+"""Reads of the roster. Everything a user sees goes through the scoping rule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from .models import Category, CheckIn, FloatingRecord, Member, MemberQuerySet, PostKind, VolunteerPost
+
+if TYPE_CHECKING:
+    from organizations.models import Organization, Unit
+    from yiling.scoping import UserLike
+
+OPEN_CHECKIN = Q(status__in=[CheckIn.Status.PENDING, CheckIn.Status.CONFIRMED])
+
+
+def members_within(scope: Organization | None) -> MemberQuerySet:
+    """Members held by, or living in, ``scope``'s subtree (the whole district for None)."""
+    return Member.objects.all().within(scope)
+
+
+def with_roster_state(qs: MemberQuerySet) -> MemberQuerySet:
+    """Annotate each member's open report-in (status, unit name) and current post, in the same query."""
+    open_checkin = CheckIn.objects.filter(OPEN_CHECKIN, member=OuterRef("pk"))
+    current_post = VolunteerPost.objects.filter(member=OuterRef("pk"), ended_on__isnull=True)
+    return qs.annotate(
+        checkin_status=Subquery(open_checkin.values("status")[:1]),
+        checkin_unit_name=Subquery(open_checkin.values("unit__name")[:1]),
+        current_post=Subquery(current_post.values("post")[:1]),
+    )
+
+
+def member_list(
+    *,
+    user: UserLike,
+    unit: Unit | None = None,
+    category: str = "",
+    search: str = "",
+) -> MemberQuerySet:
+    """The members ``user`` may see, optionally those living in ``unit``, with their roster state."""
+    qs = Member.objects.visible_to(user).select_related("home_organization", "residence", "employer")
+    if unit is not None:
+        qs = qs.living_in(unit)
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    if search:
+        qs = qs.filter(name__icontains=search)
+    return with_roster_state(qs).order_by("name", "pk")
+
+
+def member_get(*, user: UserLike, pk: int) -> Member:
+    """One member the user may see (404 otherwise), with the records shown on the member's page."""
+    qs = Member.objects.visible_to(user).select_related("home_organization", "residence", "employer")
+    return get_object_or_404(qs, pk=pk)
+
+
+def member_records(*, member: Member) -> dict[str, list[Any]]:
+    """A member's report-ins, posts, floating records and transfers (one query each)."""
+    return {
+        "checkins": list(member.checkins.select_related("unit", "decided_by")),
+        "posts": list(member.volunteer_posts.select_related("compound").order_by("-started_on")),
+        "floating": list(member.floating_records.select_related("local_unit")),
+        "transfers": list(member.transfers.select_related("from_organization", "to_organization", "recorded_by")),
+    }
+
+
+def pending_checkins(*, user: UserLike, unit: Unit) -> list[CheckIn]:
+    """Report-ins awaiting a decision at ``unit`` (and, for a community, at its compounds)."""
+    qs = (
+        CheckIn.objects.visible_to(user)
+        .filter(Q(unit=unit) | Q(unit__parent=unit), status=CheckIn.Status.PENDING)
+        .select_related("member", "member__employer", "unit")
+        .order_by("submitted_at", "pk")
+    )
+    return list(qs)
+
+
+def post_board(*, compound: Unit) -> list[dict[str, Any]]:
+    """The six posts of a compound, each with its current holders (empty list: the post is vacant)."""
+    holders: dict[str, list[VolunteerPost]] = {kind: [] for kind in PostKind.values}
+    for holding in (
+        VolunteerPost.objects.active().filter(compound=compound).select_related("member").order_by("member__name")
+    ):
+        holders[holding.post].append(holding)
+    return [{"post": kind, "label": kind.label, "holders": holders[kind.value]} for kind in PostKind]
+
+
+def _count(qs: Any, group: str, counted: str = "pk", *, distinct: bool = False) -> Coalesce:
+    """A correlated count over ``qs`` grouped by its ``group`` field (0 when there is none).
+
+    Each figure is its own subquery so the counts do not multiply each other through joins.
+    """
+    counts = qs.order_by().values(group).annotate(_n=Count(counted, distinct=distinct)).values("_n")[:1]
+    return Coalesce(Subquery(counts), 0)
+
+
+def compound_summaries(*, user: UserLike, community: Unit) -> list[Unit]:
+    """The compounds of a community the user may see, each annotated with its roster figures."""
+    from organizations.models import Unit as UnitModel
+
+    here = OuterRef("pk")
+    residents = Member.objects.filter(residence=here)
+    return list(
+        UnitModel.objects.visible_to(user)
+        .filter(parent=community, unit_type="compound")
+        .annotate(
+            member_count=_count(residents, "residence"),
+            in_service_count=_count(residents.filter(category=Category.IN_SERVICE), "residence"),
+            reported_in_count=_count(CheckIn.objects.filter(unit=here, status=CheckIn.Status.CONFIRMED), "unit"),
+            pending_count=_count(CheckIn.objects.filter(unit=here, status=CheckIn.Status.PENDING), "unit"),
+            posts_filled=_count(
+                VolunteerPost.objects.active().filter(compound=here), "compound", "post", distinct=True
+            ),
+        )
+        .order_by("code")
+    )
+
+
+def open_floating_records(scope: Organization | None) -> Any:
+    """Open floating records of members in ``scope``'s subtree."""
+    qs = FloatingRecord.objects.filter(ended_on__isnull=True)
+    if scope is not None:
+        qs = qs.filter(
+            Q(member__home_organization__path__startswith=scope.path)
+            | Q(member__residence__organization__path__startswith=scope.path)
+            | Q(local_unit__organization__path__startswith=scope.path)
+        )
+    return qs
