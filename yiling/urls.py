@@ -9,5 +9,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("organizations/", include("organizations.urls")),
+    path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
 ]
