@@ -1,0 +1,70 @@
+"""The members figures, for the whole district and for any subtree."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from members import indicators, services
+from members.models import Category, PostKind
+
+from .factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def roster(tree):
+    unit_a = tree["compound_a"].unit
+    workers = [
+        make_member(
+            home_organization=tree["root"], residence=unit_a, category=Category.IN_SERVICE, employer=tree["agency"]
+        )
+        for _ in range(3)
+    ]
+    for member in workers[:2]:
+        checkin = services.checkin_submit(member=member, unit=unit_a)
+        services.checkin_confirm(checkin=checkin, by=None)
+    services.volunteer_post_assign(
+        member=workers[0], compound=unit_a, post=PostKind.SAFETY, started_on=date(2026, 1, 1)
+    )
+    retired = make_member(home_organization=tree["compound_b"], residence=tree["compound_b"].unit)
+    services.volunteer_post_assign(
+        member=retired, compound=tree["compound_b"].unit, post=PostKind.PATROL, started_on=date(2026, 1, 1)
+    )
+    away = make_member(home_organization=tree["comm_c"], category=Category.FLOATING)
+    services.floating_record_open(
+        member=away, direction="outgoing", place="深圳", reason="务工", started_on=date(2025, 1, 1)
+    )
+    return tree
+
+
+def test_district_figures(roster):
+    assert indicators.members(None) == 5
+    assert indicators.members_by_category(None) == {"in_service": 3, "retired": 1, "floating": 1, "other": 0}
+    assert indicators.in_service_reported_in(None) == 2
+    assert indicators.volunteer_posts_filled(None) == 2
+    assert indicators.floating_members(None) == 1
+
+
+def test_subtree_figures(roster):
+    comm_a = roster["comm_a"]
+    assert indicators.members(comm_a) == 3
+    assert indicators.in_service_reported_in(comm_a) == 2
+    assert indicators.volunteer_posts_filled(comm_a) == 1
+    assert indicators.floating_members(comm_a) == 0
+    assert indicators.floating_members(roster["street_b"]) == 1
+    assert indicators.members_by_category(roster["comm_b"])["retired"] == 1
+
+
+def test_the_indicators_command_prints_them(roster):
+    out = StringIO()
+    call_command("indicators", "--format", "json", "--scope", roster["comm_a"].code, stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["members"] == 3
+    assert figures["in_service_reported_in"] == 2
+    assert figures["members_by_category"]["in_service"] == 3
