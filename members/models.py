@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from yiling.privacy import mask_id_number, mask_phone
 from yiling.scoping import Anchors, ScopedQuerySet
 
-from .idnumbers import validate_id_number
+from .idnumbers import birth_date_of, is_male, validate_id_number
 
 #: Unit types a member may live in / report in to.
 RESIDENCE_TYPES = ("compound", "community")
@@ -191,8 +191,23 @@ class Member(models.Model):
             errors["employer"] = _("The employer must be an agency or an enterprise.")
         if self.residence_id and self.residence.unit_type not in RESIDENCE_TYPES:
             errors["residence"] = _("A member lives in a compound or a community.")
+        errors.update(self._id_number_mismatches())
         if errors:
             raise ValidationError(errors)
+
+    def _id_number_mismatches(self) -> dict[str, str]:
+        """Birth date and gender must agree with what the ID number says."""
+        try:
+            validate_id_number(self.id_number or "")
+        except ValidationError:
+            return {}  # reported on the field itself
+        errors = {}
+        if self.birth_date and self.birth_date != birth_date_of(self.id_number):
+            errors["birth_date"] = _("The birth date does not match the one in the ID number.")
+        expected = Gender.MALE if is_male(self.id_number) else Gender.FEMALE
+        if self.gender and self.gender != expected:
+            errors["gender"] = _("The gender does not match the ID number.")
+        return errors
 
     @property
     def masked_id_number(self) -> str:

@@ -215,3 +215,10 @@ def test_personal_data_viewed_records_who_and_when(tree, resident):
     assert access.user == user
     assert access.member_name == resident.name
     assert access.accessed_at is not None
+
+
+def test_birth_date_and_gender_must_agree_with_the_id_number(tree):
+    number = id_number(born=date(1980, 5, 17), male=True)
+    with pytest.raises(ValidationError) as exc:
+        make_member(home_organization=tree["root"], id_number=number, birth_date=date(1981, 1, 1), gender="female")
+    assert set(exc.value.message_dict) == {"birth_date", "gender"}
