@@ -1,1 +1,226 @@
-"""Portal pages of the roster."""
+"""Portal pages of the roster: the member list and page, and the secretaries' compound and community pages.
+
+Reads go through the selectors (the scoping rule); each action is one POST calling one service,
+then a redirect back to the unit page with the outcome as a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import CheckInReturnForm, CheckInSubmitForm, MemberFilterForm, PostAssignForm
+from .models import Category, CheckIn, Member, PersonalDataAccess, PostKind
+
+PAGE_SIZE = 50
+_CHECKIN_LABELS = dict(CheckIn.Status.choices)
+_POST_LABELS = dict(PostKind.choices)
+
+
+def _label_roster_state(members: Iterable[Member]) -> None:
+    """Turn the annotated report-in status and post codes into their labels, for the templates."""
+    for member in members:
+        member.checkin_label = _CHECKIN_LABELS.get(member.checkin_status, "")  # type: ignore[attr-defined]
+        member.post_label = _POST_LABELS.get(member.current_post, "")  # type: ignore[attr-defined]
+
+
+def _unit_url(unit: Any) -> str:
+    return reverse("members:unit-detail", args=[unit.code])
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    """Back to the page the form was on (a community page acting on a compound's report-in)."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        target = fallback
+    return redirect(target)
+
+
+def _refused(request: HttpRequest, problems: ValidationError | dict[str, list[str]]) -> None:
+    items = problems.messages if isinstance(problems, ValidationError) else [m for ms in problems.values() for m in ms]
+    for message in items:
+        messages.error(request, message)
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    form = MemberFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {"category": "", "q": "", "unit": ""}
+    unit = selectors.residence_unit_get(user=request.user, code=filters["unit"]) if filters["unit"] else None
+    members = selectors.member_list(user=request.user, unit=unit, category=filters["category"], search=filters["q"])
+    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    _label_roster_state(page.object_list)
+    return render(
+        request,
+        "members/member_list.html",
+        {
+            "page": page,
+            "members": page.object_list,
+            "filters": filters,
+            "filter_unit": unit,
+            "categories": Category.choices,
+            "my_units": selectors.my_units(request.user),
+        },
+    )
+
+
+def _member_page(request: HttpRequest, member: Member, *, revealed: bool) -> HttpResponse:
+    return render(
+        request,
+        "members/member_detail.html",
+        {
+            "member": member,
+            "records": selectors.member_records(member=member),
+            "revealed": revealed,
+            "can_reveal": services.can_see_personal_data(request.user),
+        },
+    )
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(user=request.user, pk=pk)
+    return _member_page(request, member, revealed=False)
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full ID number and phone, for a user allowed to see them; every view is recorded."""
+    if not services.can_see_personal_data(request.user):
+        raise PermissionDenied
+    member = selectors.member_get(user=request.user, pk=pk)
+    services.personal_data_viewed(user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.PAGE)
+    response = _member_page(request, member, revealed=True)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.residence_unit_get(user=request.user, code=code)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "pending": selectors.pending_checkins(user=request.user, unit=unit),
+    }
+    residents = list(selectors.residents_of(user=request.user, unit=unit))
+    _label_roster_state(residents)
+    context["residents"] = residents
+    context["can_report_in"] = [m for m in residents if m.category == Category.IN_SERVICE and not m.checkin_status]
+    if unit.unit_type == "compound":
+        context["posts"] = selectors.post_board(compound=unit)
+        context["can_take_post"] = [m for m in residents if not m.current_post]
+    else:
+        context["compounds"] = selectors.compound_summaries(user=request.user, community=unit)
+        context["reported_in"] = selectors.confirmed_checkins(user=request.user, unit=unit)
+    return render(request, "members/unit_detail.html", context)
+
+
+# --- actions (POST, one service each, then back to the unit page) -----------------------------------
+
+
+@login_required
+@require_POST
+def checkin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    checkin = selectors.manageable_checkin(user=request.user, pk=pk)
+    try:
+        services.checkin_confirm(checkin=checkin, by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Report-in of %(member)s confirmed.") % {"member": checkin.member})
+    return _back(request, _unit_url(checkin.unit))
+
+
+@login_required
+@require_POST
+def checkin_return(request: HttpRequest, pk: int) -> HttpResponse:
+    checkin = selectors.manageable_checkin(user=request.user, pk=pk)
+    form = CheckInReturnForm(request.POST)
+    if not form.is_valid():
+        _refused(request, form.errors)
+        return _back(request, _unit_url(checkin.unit))
+    try:
+        services.checkin_return(checkin=checkin, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Report-in of %(member)s returned.") % {"member": checkin.member})
+    return _back(request, _unit_url(checkin.unit))
+
+
+@login_required
+@require_POST
+def checkin_submit(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.manageable_unit(user=request.user, code=code)
+    members = selectors.member_list(user=request.user, unit=unit)
+    form = CheckInSubmitForm(request.POST, members=members)
+    if not form.is_valid():
+        _refused(request, form.errors)
+        return _back(request, _unit_url(unit))
+    member = form.cleaned_data["member"]
+    try:
+        services.checkin_submit(member=member, unit=unit, by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Report-in of %(member)s registered.") % {"member": member})
+    return _back(request, _unit_url(unit))
+
+
+@login_required
+@require_POST
+def post_assign(request: HttpRequest, code: str) -> HttpResponse:
+    compound = selectors.manageable_unit(user=request.user, code=code)
+    residents = selectors.member_list(user=request.user, unit=compound).filter(residence=compound)
+    form = PostAssignForm(request.POST, members=residents)
+    if not form.is_valid():
+        _refused(request, form.errors)
+        return _back(request, _unit_url(compound))
+    member, post = form.cleaned_data["member"], form.cleaned_data["post"]
+    try:
+        services.volunteer_post_assign(
+            member=member, compound=compound, post=post, started_on=timezone.localdate(), by=request.user
+        )
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(member)s now holds the post %(post)s.") % {"member": member, "post": PostKind(post).label},
+        )
+    return _back(request, _unit_url(compound))
+
+
+@login_required
+@require_POST
+def post_end(request: HttpRequest, pk: int) -> HttpResponse:
+    holding = selectors.manageable_post(user=request.user, pk=pk)
+    try:
+        services.volunteer_post_end(volunteer_post=holding, ended_on=timezone.localdate(), by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(member)s no longer holds the post %(post)s.")
+            % {"member": holding.member, "post": holding.get_post_display()},
+        )
+    return _back(request, _unit_url(holding.compound))
