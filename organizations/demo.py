@@ -476,12 +476,23 @@ ACCOUNTS: list[tuple[str, str, bool, str | None, str, str]] = [
 ]
 
 
+#: apps whose permissions the staff groups get: all of them for the district, view/add/change for streets
+STAFF_APPS = ("organizations", "members")
+#: permissions the district keeps to itself (app_label.codename)
+DISTRICT_ONLY = {"members.view_personal_data"}
+
+
 def _groups(ctx: DemoContext) -> dict[str, Any]:
-    org_perms = list(Permission.objects.filter(content_type__app_label="organizations"))
+    staff_perms = list(Permission.objects.filter(content_type__app_label__in=STAFF_APPS).select_related("content_type"))
     view_user = list(Permission.objects.filter(content_type__app_label="yiling", codename="view_user"))
-    street_perms = [p for p in org_perms if p.codename.split("_", 1)[0] in {"view", "change", "add"}]
+    street_perms = [
+        p
+        for p in staff_perms
+        if p.codename.split("_", 1)[0] in {"view", "change", "add"}
+        and f"{p.content_type.app_label}.{p.codename}" not in DISTRICT_ONLY
+    ]
     return {
-        "district staff": ensure_group(ctx, "district staff", org_perms + view_user),
+        "district staff": ensure_group(ctx, "district staff", staff_perms + view_user),
         "street staff": ensure_group(ctx, "street staff", street_perms),
     }
 
