@@ -9,10 +9,8 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import Client
-from django.urls import reverse
 
-from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
+from organizations.models import Organization, Unit, UnitType
 from yiling import demo
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +51,6 @@ def counts_in(output: str) -> list[tuple[str, int, int]]:
     ]
 
 
-@pytest.fixture
-def seeded(debug_on) -> str:
-    return seed()
-
-
 def test_second_run_changes_nothing(debug_on):
     first = seed()
     assert ("organizations", Organization.objects.count(), 0) in counts_in(first)
@@ -79,66 +72,6 @@ def test_second_run_changes_nothing(debug_on):
     assert {label for label, _c, _u in summary} >= {"organizations", "units", "accounts", "role assignments"}
     assert all(created == 0 and updated == 0 for _label, created, updated in summary), second
     assert "nothing changed" in second
-
-
-def test_compounds(seeded):
-    compounds = Unit.objects.filter(unit_type=UnitType.COMPOUND).select_related("organization")
-    assert compounds.count() == 70
-    with_branch = [c for c in compounds if c.organization.unit_id == c.pk]
-    assert len(with_branch) == 56
-    assert all(c.organization.kind == OrgKind.BRANCH for c in with_branch)
-    for compound in compounds:
-        community_org = Organization.objects.get(unit_id=compound.parent_id)
-        assert compound.parent.unit_type == UnitType.COMMUNITY
-        if compound.organization.unit_id == compound.pk:
-            assert Organization.objects.get_parent(compound.organization) == community_org
-        else:
-            assert compound.organization == community_org
-    names = set(compounds.values_list("name", flat=True))
-    assert {"恒大绿洲", "清江润城", "平湖国际", "松湖花园", "楚天明珠", "锦绣星城", "地质花苑"} <= names
-    assert Unit.objects.get(name="平湖国际").households == 1275
-    assert Unit.objects.get(name="楚天明珠").parent.name == "兴安社区"
-    assert Unit.objects.get(name="恒大绿洲").parent.name == "绿洲社区"
-
-
-def test_case_figures_and_tree(seeded):
-    lvzhou = Unit.objects.get(name="绿洲社区")
-    assert lvzhou.unit_type == UnitType.COMMUNITY
-    assert lvzhou.is_compound_type
-    assert (lvzhou.households, lvzhou.residents) == (2717, 8197)
-    assert Unit.objects.get(name="润城社区").is_compound_type
-
-    root = Organization.objects.get(code="ORG-YL")
-    assert root.depth == 1 and root.name == "中共宜昌市夷陵区委员会" and root.unit.unit_type == UnitType.DISTRICT
-    assert Organization.objects.find_problems() == ([], [], [], [], [])
-    street = Organization.objects.get(name="小溪塔街道党工委")
-    assert street.kind == OrgKind.WORKING_COMMITTEE and Organization.objects.get_parent(street) == root
-    assert Unit.objects.filter(unit_type=UnitType.STREET).count() >= 2
-    assert Unit.objects.filter(unit_type=UnitType.PARK).count() == 6
-    assert Unit.objects.filter(unit_type=UnitType.AGENCY).count() == 67
-    assert Unit.objects.filter(unit_type=UnitType.BUSINESS_DISTRICT).count() == 8
-    assert Organization.objects.get(name="夷陵电商产业城联合党支部").kind == OrgKind.JOINT_BRANCH
-    assert Unit.objects.get(name="区委办公室").organization.name == "区委办公室党支部"
-    codes = [*Unit.objects.values_list("code", flat=True), *Organization.objects.values_list("code", flat=True)]
-    for code in codes:
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", code), code
-
-
-def test_demo_accounts_log_in(seeded):
-    users = get_user_model().objects.filter(username__in=DEMO_USERNAMES)
-    assert users.count() == len(DEMO_USERNAMES)
-    for user in users:
-        assert user.check_password(demo.DEMO_PASSWORD)
-        assert user.full_name
-    assert users.get(username="district").is_staff
-    assert not users.get(username="community").is_staff
-    assert RoleAssignment.objects.get(user__username="compound").organization.name == "平湖国际小区党支部"
-    merchant = RoleAssignment.objects.get(user__username="merchant")
-    assert merchant.role == Role.MERCHANT and merchant.unit.parent.name == "长江市场"
-
-    response = Client().post(reverse("login"), {"username": "community", "password": demo.DEMO_PASSWORD})
-    assert response.status_code == 302
-    assert "district" in seeded and demo.DEMO_PASSWORD in seeded and "/admin/" in seeded
 
 
 def test_no_accounts_without_debug(settings):
