@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Directories Django's i18n commands must not walk into.
 I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=node_modules
 
-.PHONY: help venv run test lint migrations-check deploy-check messages compilemessages clean
+.PHONY: help venv run test bench lint migrations-check deploy-check messages compilemessages clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,13 @@ run: venv compilemessages ## Migrate, load the demo district and serve on http:/
 
 test: venv compilemessages ## Run the test suite (extra pytest arguments: PYTEST_ARGS="-k tree -x")
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Benchmarks measure PostgreSQL, so they fail (REQUIRE_SERVICES=1) rather than skip without it.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yiling
+
+bench: venv ## Run the benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REQUIRE_SERVICES=1 \
+		$(VENV)/bin/pytest -m benchmark -o python_files="test_*.py bench_*.py" $(PYTEST_ARGS) tests
 
 lint: venv ## ruff
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,461 @@
+"""The roster import and export as the admin calls them (members.roster)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from members.models import Category, Education, Gender, Member, MemberStatus
+from members.roster import BATCH_SIZE, ROSTER_COLUMNS, export_roster, import_roster
+from organizations.models import Role
+from tests.members.factories import id_number, make_member
+from tests.organizations.factories import user_with_role
+
+#: The columns an organization department's own roster has (no export-only columns).
+DEPT_HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生日期",
+    "公民身份号码",
+    "学历",
+    "入党日期",
+    "转正日期",
+    "人员类别",
+    "所在党支部",
+    "联系电话",
+]
+TITLE = "夷陵区党员花名册"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English whatever the project's translations say."""
+    with translation.override("en"):
+        yield
+
+
+def roster_xlsx(path: Path, rows: list[dict], *, headers=DEPT_HEADERS, titles=(TITLE,)) -> Path:
+    """A roster workbook: title rows (merged across), the header row, then one row per dict."""
+    workbook = Workbook()
+    sheet = workbook.active
+    for title in titles:
+        sheet.append([title])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=len(headers))
+    sheet.append(headers)
+    for n, row in enumerate(rows, start=1):
+        sheet.append([row.get(h, n if h == "序号" else None) for h in headers])
+    workbook.save(path)
+    return path
+
+
+def store_number(path: Path, marker: int, digits: str) -> None:
+    """Put ``digits`` in the cell holding ``marker`` as a number with every digit kept.
+
+    openpyxl (like Excel) writes an 18-digit number as a 15-digit float; some other programs keep
+    the digits, and openpyxl then reads the cell back as an int.
+    """
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert parts[sheet].count(f"<v>{marker}</v>".encode()) == 1
+    parts[sheet] = parts[sheet].replace(f"<v>{marker}</v>".encode(), f"<v>{digits}</v>".encode())
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def roster_csv(path: Path, rows: list[dict], *, headers=DEPT_HEADERS, titles=(TITLE,), encoding="utf-8-sig") -> Path:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    for title in titles:
+        writer.writerow([title])
+    writer.writerow(headers)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow(["" if row.get(h) is None else row.get(h, n if h == "序号" else "") for h in headers])
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def person(org, **cells) -> dict:
+    """One good roster row held by ``org`` (its code), with ``cells`` overriding columns."""
+    row = {
+        "姓名": "张三",
+        "公民身份号码": id_number(born=date(1980, 5, 17)),
+        "入党日期": "2001-07-01",
+        "转正日期": "2002-07-01",
+        "人员类别": "在职党员",
+        "所在党支部": org.code,
+    }
+    row.update(cells)
+    return row
+
+
+def imported(path: Path, **kwargs):
+    with path.open("rb") as source:
+        return import_roster(source, filename=path.name, **kwargs)
+
+
+@pytest.mark.django_db
+def test_file_with_title_row_and_untidy_cells_creates_exact_members(tree, tmp_path):
+    # Stored as a number below, so without a check character X.
+    first = next(n for n in iter(lambda: id_number(born=date(1980, 5, 17), male=True), None) if n[-1] != "X")
+    second = id_number(born=date(1975, 2, 3), male=False)
+    rows = [
+        {
+            "姓名": "张  三",
+            "性别": "男",
+            "民族": "",
+            "出生日期": datetime(1980, 5, 17),  # noqa: DTZ001 - what openpyxl reads from a date cell
+            "公民身份号码": 987654321,  # replaced below by the ID number as a number
+            "学历": "本科",
+            "入党日期": "2001.07",
+            "转正日期": "2002年7月1日",
+            "人员类别": "在职",
+            "所在党支部": tree["comm_a"].code,
+            "联系电话": "139 1234 5678",
+        },
+        {
+            "姓名": " 李四 ",
+            "性别": "",
+            "民族": "回族",
+            "公民身份号码": second.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+            "学历": "大专",
+            "入党日期": datetime(2003, 7, 1),  # noqa: DTZ001
+            "转正日期": "２００４０７０１",
+            "人员类别": "退休党员",
+            "所在党支部": "甲小区党支部",
+            "联系电话": "0717-1234567",
+        },
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows)
+    store_number(path, 987654321, first)
+
+    result = imported(path)
+
+    assert result.ok, result.problems
+    assert (result.created, result.updated, result.unchanged) == (2, 0, 0)
+    zhang = Member.objects.get(id_number=first)
+    assert zhang.name == "张三"
+    assert zhang.gender == Gender.MALE
+    assert zhang.ethnicity == "汉族"
+    assert zhang.birth_date == date(1980, 5, 17)
+    assert zhang.education == Education.BACHELOR
+    assert zhang.joined_on == date(2001, 7, 1)
+    assert zhang.full_member_on == date(2002, 7, 1)
+    assert zhang.status == MemberStatus.FULL
+    assert zhang.category == Category.IN_SERVICE
+    assert zhang.home_organization == tree["comm_a"]
+    assert zhang.phone == "13912345678"
+    li = Member.objects.get(id_number=second)
+    assert (li.name, li.gender, li.ethnicity, li.birth_date) == ("李四", Gender.FEMALE, "回族", date(1975, 2, 3))
+    assert (li.education, li.joined_on, li.full_member_on) == (Education.COLLEGE, date(2003, 7, 1), date(2004, 7, 1))
+    assert (li.category, li.home_organization, li.phone) == (Category.RETIRED, tree["compound_a"], "0717-1234567")
+    assert Member.history.filter(history_type="+").count() == 2
+    assert sorted(result.member_ids) == sorted([zhang.pk, li.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2001.07", date(2001, 7, 1)),
+        ("2001.7", date(2001, 7, 1)),
+        (2001.07, date(2001, 7, 1)),
+        ("2001-07-01", date(2001, 7, 1)),
+        ("2001/7/1", date(2001, 7, 1)),
+        ("20010701", date(2001, 7, 1)),
+        (20010701, date(2001, 7, 1)),
+        ("200107", date(2001, 7, 1)),
+        ("2001年7月", date(2001, 7, 1)),
+        ("2001年7月15日", date(2001, 7, 15)),
+        ("2001-07-15 00:00:00", date(2001, 7, 15)),
+        (datetime(2001, 7, 15), date(2001, 7, 15)),  # noqa: DTZ001
+        ("２００１．０７", date(2001, 7, 1)),
+    ],
+)
+def test_dates_written_the_usual_ways_are_read(tree, tmp_path, written, expected):
+    path = roster_xlsx(tmp_path / "roster.xlsx", [person(tree["comm_a"], 入党日期=written, 转正日期=None)])
+
+    result = imported(path)
+
+    assert result.ok, result.problems
+    member = Member.objects.get()
+    assert member.joined_on == expected
+    assert member.status == MemberStatus.PROBATIONARY  # no 转正日期, no 党员状态
+
+
+@pytest.mark.django_db
+def test_number_that_could_be_january_or_october_is_refused(tree, tmp_path):
+    path = roster_xlsx(tmp_path / "roster.xlsx", [person(tree["comm_a"], 入党日期=2001.1)])
+
+    result = imported(path)
+
+    assert [str(p) for p in result.problems] == [
+        "row 3, column 入党日期: “2001.1” could be January or October: write the date as text, e.g. 2001.01 or 2001.10."
+    ]
+
+
+@pytest.mark.django_db
+def test_gb18030_csv_with_two_title_rows_and_alias_headers(tree, tmp_path):
+    headers = ["序号", "姓名", "身份证号码", "入党日期", "人员类别", "所在党支部", "手机号码", "备注"]
+    rows = [person(tree["comm_b"], 身份证号码=id_number(), 手机号码="13812345678", 备注="无")]
+    path = roster_csv(
+        tmp_path / "roster.csv", rows, headers=headers, titles=(TITLE, "填报单位：甲街道"), encoding="gb18030"
+    )
+
+    result = imported(path)
+
+    assert result.ok, result.problems
+    member = Member.objects.get()
+    # No 党员状态 and no 转正日期 column: a probationary member.
+    assert (member.home_organization, member.phone, member.status) == (tree["comm_b"], "13812345678", "probationary")
+
+
+@pytest.mark.django_db
+def test_missing_required_column_is_reported_on_the_header_row(tree, tmp_path):
+    headers = ["姓名", "公民身份号码", "入党日期", "所在党支部"]
+    path = roster_xlsx(tmp_path / "roster.xlsx", [person(tree["comm_a"])], headers=headers)
+
+    result = imported(path)
+
+    assert [str(p) for p in result.problems] == ["row 2, column 人员类别: This column is missing from the header row."]
+
+
+@pytest.mark.django_db
+def test_file_without_header_row_or_unreadable_is_one_problem(tree, tmp_path):
+    no_header = roster_xlsx(tmp_path / "a.xlsx", [], headers=["名字", "号码"])
+    not_a_workbook = tmp_path / "b.xlsx"
+    not_a_workbook.write_bytes(b"this is not a zip file")
+
+    assert [p.row for p in imported(no_header).problems] == [0]
+    problems = imported(not_a_workbook).problems
+    assert len(problems) == 1 and str(problems[0]).startswith("The file cannot be read")
+    assert [p.row for p in import_roster(io.BytesIO(b"old"), filename="roster.xls").problems] == [0]
+
+
+@pytest.mark.django_db
+def test_export_imports_back_unchanged(tree, tmp_path):
+    make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, education=Education.POSTGRADUATE)
+    make_member(
+        home_organization=tree["compound_b"],
+        category=Category.IN_SERVICE,
+        employer=tree["agency"],
+        residence=tree["bare_b"],
+        phone="0717-6543210",
+    )
+    make_member(home_organization=None, external_organization="宜昌市某党支部", phone="", ethnicity="土家族")
+    make_member(
+        home_organization=tree["comm_c"],
+        status=MemberStatus.PROBATIONARY,
+        full_member_on=None,
+        category=Category.FLOATING,
+        name="=SUM(A1)",
+    )
+    history = Member.history.count()
+    for fmt in ("xlsx", "csv"):
+        path = tmp_path / f"roster.{fmt}"
+        path.write_bytes(export_roster(Member.objects.all(), fmt=fmt, full=True))
+
+        result = imported(path)
+
+        assert result.ok, result.problems
+        assert (result.created, result.updated, result.unchanged) == (0, 0, 4)
+        assert [row.action for row in result.preview] == ["unchanged"] * 4
+    assert Member.history.count() == history
+
+
+@pytest.mark.django_db
+def test_export_writes_the_roster_columns_as_text(tree):
+    member = make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, phone="13912345678")
+
+    sheet = load_workbook(io.BytesIO(export_roster(Member.objects.all(), fmt="xlsx", full=True))).active
+    header, row = list(sheet.iter_rows(values_only=True))
+
+    assert list(header) == ROSTER_COLUMNS
+    values = dict(zip(header, row, strict=True))
+    assert values["公民身份号码"] == member.id_number
+    assert values["联系电话"] == "13912345678"
+    assert values["出生日期"] == member.birth_date.isoformat()
+    assert (values["性别"], values["党员状态"], values["人员类别"]) == ("男", "正式党员", "退休党员")
+    assert values["所在党支部"] == tree["comm_a"].code
+    assert values["居住小区"] == tree["compound_a"].unit.code
+
+
+@pytest.mark.django_db
+def test_masked_export_cannot_be_imported_back(tree, tmp_path):
+    make_member(home_organization=tree["comm_a"])
+    make_member(home_organization=tree["comm_b"])
+    path = tmp_path / "roster.csv"
+    path.write_bytes(export_roster(Member.objects.all(), fmt="csv", full=False))
+    history = Member.history.count()
+
+    result = imported(path)
+
+    assert [(p.row, p.column) for p in result.problems] == [(2, "公民身份号码"), (2, "联系电话")] + [
+        (3, "公民身份号码"),
+        (3, "联系电话"),
+    ]
+    assert all("is masked (****)" in p.reason for p in result.problems)
+    assert Member.history.count() == history
+
+
+@pytest.mark.django_db
+def test_export_runs_one_query_whatever_the_number_of_members(tree, django_assert_num_queries):
+    make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, employer=tree["agency"])
+    with django_assert_num_queries(1):
+        export_roster(Member.objects.all(), fmt="xlsx", full=True)
+    for _ in range(20):
+        make_member(home_organization=tree["comm_b"], residence=tree["bare_b"], employer=tree["agency"])
+    with django_assert_num_queries(1):
+        export_roster(Member.objects.all(), fmt="xlsx", full=True)
+    with django_assert_num_queries(1):
+        export_roster(Member.objects.all(), fmt="csv", full=False)
+
+
+@pytest.mark.django_db
+def test_dry_run_previews_updates_with_the_changed_fields(tree, tmp_path):
+    member = make_member(home_organization=tree["comm_a"], phone="13900000000", name="王五")
+    rows = [
+        person(
+            tree["comm_a"],
+            姓名="王五",
+            公民身份号码=member.id_number,
+            联系电话="13911112222",
+            入党日期="2005.07",
+            转正日期="2006.07",
+            人员类别="退休党员",
+        ),
+        person(tree["comm_b"], 姓名="新人"),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows)
+
+    result = imported(path, dry_run=True)
+
+    assert result.ok and result.member_ids == []
+    update, create = result.preview
+    assert (update.row, update.action, update.name, update.changes) == (3, "update", "王五", ["phone"])
+    assert update.masked_id == member.masked_id_number and update.organization == "甲社区党委"
+    assert (create.row, create.action, create.organization) == (4, "create", "乙社区党委")
+    member.refresh_from_db()
+    assert member.phone == "13900000000"
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_user_cannot_import_outside_their_part_of_the_tree(tree, tmp_path):
+    secretary = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    elsewhere = make_member(home_organization=tree["comm_b"])
+    rows = [
+        person(tree["comm_a"], 居住小区=tree["compound_a"].unit.code),
+        person(tree["comm_b"]),
+        person(tree["comm_a"], 公民身份号码=elsewhere.id_number),
+        person(tree["comm_a"], 居住小区=tree["bare_b"].code),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=[*DEPT_HEADERS, "居住小区"])
+
+    result = imported(path, user=secretary)
+
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (4, "所在党支部", "This is outside your part of the organization tree."),
+        (5, "公民身份号码", "This is outside your part of the organization tree."),
+        (6, "居住小区", "This is outside your part of the organization tree."),
+    ]
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_ambiguous_unit_name_lists_the_codes(tree, tmp_path):
+    from tests.organizations.factories import make_unit
+
+    twin = make_unit("compound", tree["comm_c"], name="乙社区无支部小区")
+    rows = [person(tree["comm_a"], 居住小区="乙社区无支部小区")]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=[*DEPT_HEADERS, "居住小区"])
+
+    (problem,) = imported(path).problems
+
+    assert problem.column == "居住小区"
+    assert tree["bare_b"].code in problem.reason and twin.code in problem.reason
+
+
+def _kinds(context: CaptureQueriesContext) -> Counter:
+    return Counter(q["sql"].split()[0].upper() for q in context.captured_queries)
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_rows(tree, tmp_path):
+    def rows(n: int) -> list[dict]:
+        orgs = [tree["comm_a"], tree["comm_b"], tree["compound_a"]]
+        return [person(orgs[i % 3], 公民身份号码=id_number(), 联系电话=f"139{i:08d}") for i in range(n)]
+
+    small_file = roster_xlsx(tmp_path / "small.xlsx", rows(20))
+    large_file = roster_xlsx(tmp_path / "large.xlsx", rows(200))
+    counts = {}
+    for label, path in (("small", small_file), ("large", large_file)):
+        for run in ("create", "again"):
+            with CaptureQueriesContext(connection) as context:
+                assert imported(path).ok
+            counts[label, run] = _kinds(context)
+
+    # Reading, checking and an import that changes nothing: the same queries for 20 rows as for 200.
+    assert counts["small", "again"] == counts["large", "again"]
+    small, large = counts["small", "create"], counts["large", "create"]
+    assert small - Counter(INSERT=small["INSERT"]) == large - Counter(INSERT=large["INSERT"])
+    # Inserts come in batches; only SQLite's 999-parameter limit makes the batches smaller than BATCH_SIZE.
+    history_fields = Member.history.model._meta.concrete_fields
+    rows_per_insert = min(BATCH_SIZE, connection.ops.bulk_batch_size(history_fields, [None] * 200))
+    assert large["INSERT"] <= 2 * math.ceil(200 / rows_per_insert)
+    if connection.vendor == "postgresql":
+        assert large == small
+
+
+@pytest.mark.parametrize("write_only", [True, False], ids=["inline strings", "shared strings"])
+def test_quick_sheet_reader_reads_what_openpyxl_reads(tmp_path, write_only):
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from members.roster import _quick_sheet_rows
+
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet("花名册") if write_only else workbook.active
+    rows = [
+        ["夷陵区党员花名册"],
+        [],
+        ["姓名", "出生日期", "号码", None, "备注"],
+        ["张三", datetime(1980, 5, 17), 420506, 2001.07, CellRichText("甲", TextBlock(InlineFont(b=True), "乙"))],  # noqa: DTZ001
+        [None, None, None, None, None],
+        ["李四", date(1975, 2, 3), "４２０５０６", True, ""],
+        [None, None, None, None, "只有备注"],
+    ]
+    for row in rows:
+        sheet.append(row)
+    if not write_only:
+        sheet["C9"] = "gap below"
+    path = tmp_path / "sheet.xlsx"
+    workbook.save(path)
+
+    opened = load_workbook(path, read_only=True, data_only=True)
+    quick = list(_quick_sheet_rows(opened, opened.worksheets[0]))
+    expected = list(enumerate(opened.worksheets[0].iter_rows(values_only=True), start=1))
+    opened.close()
+
+    def trimmed(values):  # openpyxl pads every row to the sheet's width; the quick reader does not
+        values = list(values)
+        while values and values[-1] is None:
+            values.pop()
+        return tuple(values)
+
+    assert [(line, trimmed(v)) for line, v in quick] == [(line, trimmed(v)) for line, v in expected]
+    assert quick[3][1][4] == "甲乙"
