@@ -1,0 +1,584 @@
+"""The district staff's admin of the roster, behind the scoping rule.
+
+Every write goes through ``members.services`` (the forms in ``admin_forms`` run the service), and a
+user without ``members.view_personal_data`` sees ID numbers and phones masked everywhere: the
+changelist, the change form, the history and its old versions, the import preview and the export.
+A user with the permission sees them in full on the change form and in the export, and each such
+view is recorded as a ``PersonalDataAccess``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import stat
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import router, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from organizations.models import Organization
+from yiling.admin import ScopedAdminMixin
+from yiling.privacy import mask_id_number, mask_phone, redact
+from yiling.scoping import visible
+
+from . import services
+from .admin_forms import (
+    CheckInAdminForm,
+    FloatingRecordAdminForm,
+    MemberAdminForm,
+    RosterUploadForm,
+    VolunteerPostAdminForm,
+)
+from .idnumbers import normalize
+from .models import (
+    CheckIn,
+    FloatingRecord,
+    Member,
+    MembershipTransfer,
+    PersonalDataAccess,
+    VolunteerPost,
+)
+from .roster import export_roster, import_roster
+
+#: A search term shaped like a resident ID number finds the member holding exactly that number.
+ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+#: ... and shown masked on the page, which searches by the digits the mask leaves.
+MASKED_ID_NUMBER_SHAPE = re.compile(r"([0-9]{4})\*{10}([0-9]{3}[0-9X])")
+#: Uploaded roster files wait here, named by a random token kept in the session, until confirmed.
+IMPORT_DIR = Path(tempfile.gettempdir()) / "yiling-roster-imports"
+IMPORT_SESSION_KEY = "members.roster_import"
+IMPORT_MAX_AGE = 24 * 3600
+IMPORT_PREVIEW_ROWS = 200
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+FORMAT_VAR = "format"
+
+
+def _sees_personal_data(request: HttpRequest) -> bool:
+    return services.can_see_personal_data(request.user)
+
+
+class EndedFilter(admin.SimpleListFilter):
+    """Current (not ended) or ended records."""
+
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(ended_on__isnull=self.value() == "yes")
+        return queryset
+
+
+class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
+    """Shows ID number and phone changes in the history masked, unless the user may see them."""
+
+    PERSONAL = {"id_number": mask_id_number, "phone": mask_phone}
+
+    def __init__(self, *args: Any, masked: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.masked = masked
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        mask = self.PERSONAL.get(change.field)
+        if mask is None:
+            return super().prepare_delta_change_value(change, value)
+        if self.masked:
+            return mask(value)
+        self.record.shows_personal_data = True
+        return value
+
+
+class ServiceAdminMixin:
+    """Saves through the form's service (see ``admin_forms.ServiceModelForm``)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = form.perform(by=request.user)
+        obj.pk = saved.pk
+
+    def _run_each(self, request: HttpRequest, queryset: QuerySet, call: Any, done_message: Any) -> None:
+        """Call ``call(obj)`` for each selected object; what a service rejects is reported, not raised."""
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                call(obj)
+            except ValidationError as exc:
+                failed.append(f"{obj}: {' '.join(exc.messages)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
+        if failed:
+            self.message_user(  # type: ignore[attr-defined]
+                request, _("Not done: %(problems)s") % {"problems": "; ".join(failed)}, messages.WARNING
+            )
+
+
+# --- members ------------------------------------------------------------------------------------
+
+
+class MemberChangeList(ChangeList):
+    """Keeps an ID number searched for off the page: the search box and every link carry it masked."""
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        term = normalize(self.query)
+        if ID_NUMBER_SHAPE.fullmatch(term):
+            self.query = mask_id_number(term)
+            self.params[SEARCH_VAR] = self.query
+            self.filter_params[SEARCH_VAR] = [self.query]
+            self.remove_facet_link = redact(self.remove_facet_link)
+            self.add_facet_link = redact(self.add_facet_link)
+            self.clear_all_filters_qs = redact(self.clear_all_filters_qs or "")
+
+
+@admin.register(Member)
+class MemberAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = MemberAdminForm
+    change_list_template = "admin/members/member/change_list.html"
+    import_template = "admin/members/member/import.html"
+    list_display = (
+        "name",
+        "gender",
+        "category",
+        "status",
+        "membership",
+        "residence",
+        "employer",
+        "id_number_masked",
+        "phone_masked",
+    )
+    list_filter = ("category", "status", "gender", "education")
+    search_fields = ("name",)
+    search_help_text = _("Search by name, or by a full 18-character ID number.")
+    list_select_related = ("home_organization", "residence", "employer")
+    autocomplete_fields = ("home_organization", "employer", "residence")
+    list_per_page = 100
+
+    # --- what is shown -----------------------------------------------------------------------
+
+    @admin.display(description=_("membership held by"), ordering="home_organization__path")
+    def membership(self, obj: Member) -> str:
+        return obj.membership_display
+
+    @admin.display(description=_("resident ID number"))
+    def id_number_masked(self, obj: Member) -> str:
+        return obj.masked_id_number
+
+    @admin.display(description=_("phone"))
+    def phone_masked(self, obj: Member) -> str:
+        return obj.masked_phone
+
+    def _shows_full(self, request: HttpRequest, obj: Member | None) -> bool:
+        """ID number and phone are entered on the add form; on an existing member only with the permission."""
+        return obj is None or _sees_personal_data(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Member | None = None) -> list[tuple[Any, dict[str, Any]]]:
+        personal = ["id_number", "phone"] if self._shows_full(request, obj) else ["id_number_masked", "phone_masked"]
+        membership = ["home_organization", "external_organization"]
+        if obj is not None and self.has_change_permission(request, obj):
+            membership.append("transfer_reason")
+        return [
+            (None, {"fields": ["name", "gender", "ethnicity", "birth_date", *personal, "education"]}),
+            (_("Party membership"), {"fields": ["joined_on", "full_member_on", "status", "category"]}),
+            (_("Membership record"), {"fields": membership}),
+            (_("Work and residence"), {"fields": ["employer", "residence"]}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Member | None = None) -> tuple[str, ...]:
+        return () if self._shows_full(request, obj) else ("id_number_masked", "phone_masked")
+
+    def get_form(self, request: HttpRequest, obj: Member | None = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            # The member's current organization, employer and residence stay selectable even where
+            # they lie outside the user's reach, so that saving another change keeps them.
+            for name in ("home_organization", "employer", "residence"):
+                field = form.base_fields.get(name)
+                current = getattr(obj, f"{name}_id")
+                if field is not None and current is not None:
+                    reachable = field.queryset
+                    field.queryset = reachable.model.objects.filter(Q(pk=current) | Q(pk__in=reachable.values("pk")))
+        return form
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return MemberChangeList
+
+    def get_preserved_filters(self, request: HttpRequest) -> str:
+        return redact(super().get_preserved_filters(request))
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        # Only a whole ID number is searched, never a part: a part would let anyone read the
+        # numbers out digit by digit. The masked form (as the page shows it) matches what it shows.
+        term = normalize(search_term)
+        if ID_NUMBER_SHAPE.fullmatch(term):
+            return queryset.filter(id_number=term), False
+        masked = MASKED_ID_NUMBER_SHAPE.fullmatch(term)
+        if masked:
+            return queryset.filter(id_number__startswith=masked[1], id_number__endswith=masked[2]), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # --- recording who saw personal data ---------------------------------------------------------
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Member | None = None,
+    ) -> HttpResponse:
+        if change and obj is not None and request.method == "GET" and _sees_personal_data(request):
+            services.personal_data_viewed(user=request.user, members=[obj], purpose=PersonalDataAccess.Purpose.ADMIN)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return PersonalDataHistoryHelper(self.model, historical_record, masked=not _sees_personal_data(request))
+
+    def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
+        super().set_history_delta_changes(request, historical_records, **kwargs)
+        records = list(historical_records)
+        if not _sees_personal_data(request):
+            # A change reason is free text, and people type phone numbers into free text.
+            for record in records:
+                if record.history_change_reason:
+                    record.history_change_reason = redact(record.history_change_reason)
+            return
+        shown = [r for r in records if getattr(r, "shows_personal_data", False)]
+        member = Member.objects.filter(pk=shown[0].id).first() if shown else None
+        if member is not None:
+            services.personal_data_viewed(user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.ADMIN)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # A revert saves through the services like the change form, and all of it or nothing.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+        if request.method == "GET" and response.status_code == 200 and _sees_personal_data(request):
+            member = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+            if member is not None:
+                services.personal_data_viewed(
+                    user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.ADMIN
+                )
+        return response
+
+    # --- roster import and export --------------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import"),
+            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
+            *super().get_urls(),
+        ]
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = {"has_import_permission": self.has_import_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The changelist's members, as filtered and searched, as a roster file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        fmt = request.GET.get(FORMAT_VAR, "xlsx")
+        if fmt not in EXPORT_TYPES:
+            return HttpResponseBadRequest()
+        # The changelist reads its filters from the query string, where it would take the
+        # format for a filter it does not know.
+        request.GET = request.GET.copy()
+        request.GET.pop(FORMAT_VAR, None)
+        try:
+            members = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:members_member_changelist"))
+        full = _sees_personal_data(request)
+        content = export_roster(members, fmt=fmt, full=full)
+        if full:
+            services.personal_data_viewed(
+                user=request.user,
+                members=members.select_related(None).only("pk", "name"),
+                purpose=PersonalDataAccess.Purpose.EXPORT,
+            )
+        response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="members-{timezone.localdate():%Y%m%d}.{fmt}"'
+        return response
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a roster, see what it would do, then confirm (only when it has no problems)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "token" in request.POST:
+            pending = self._pending_import(request, request.POST["token"])
+            if pending is None:
+                self.message_user(
+                    request, _("The uploaded file is no longer available; upload it again."), messages.ERROR
+                )
+                return HttpResponseRedirect(request.path)
+            file_path, filename, organization = pending
+            result = import_roster(
+                str(file_path), filename=filename, organization=organization, user=request.user, dry_run=False
+            )
+            if not result.ok:
+                return self._render_import(request, RosterUploadForm(user=request.user), result=result)
+            self._discard_import(request)
+            self.message_user(
+                request,
+                _("Roster imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d.")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:members_member_changelist"))
+
+        if request.method == "POST":
+            form = RosterUploadForm(request.POST, request.FILES, user=request.user)
+        else:
+            form = RosterUploadForm(user=request.user)
+        if form.is_bound and form.is_valid():
+            upload, organization = form.cleaned_data["file"], form.cleaned_data["organization"]
+            token, file_path = self._stash_upload(request, upload, organization)
+            result = import_roster(
+                str(file_path), filename=upload.name, organization=organization, user=request.user, dry_run=True
+            )
+            return self._render_import(request, form, result=result, token=token if result.ok else "")
+        return self._render_import(request, form)
+
+    def _render_import(self, request: HttpRequest, form: RosterUploadForm, result: Any = None, token: str = "") -> Any:
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import roster"),
+            "opts": self.opts,
+            "form": form,
+            "result": result,
+            # Whatever the importer says about a cell, an ID number or phone in it stays masked.
+            "problems": [redact(str(p)) for p in result.problems] if result else [],
+            "rows": result.preview[:IMPORT_PREVIEW_ROWS] if result else [],
+            "more_rows": max(0, len(result.preview) - IMPORT_PREVIEW_ROWS) if result else 0,
+            "token": token,
+        }
+        return TemplateResponse(request, self.import_template, context)
+
+    def _stash_upload(self, request: HttpRequest, upload: Any, organization: Organization | None) -> tuple[str, Path]:
+        self._discard_import(request)
+        _private_import_dir()
+        _sweep_old_uploads()
+        token = secrets.token_hex(16)
+        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+        file_path = IMPORT_DIR / f"{token}{suffix}"
+        # The roster holds personal data: readable by the portal's own account only.
+        with os.fdopen(os.open(file_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        request.session[IMPORT_SESSION_KEY] = {
+            "token": token,
+            "suffix": suffix,
+            "filename": upload.name,
+            "organization": organization.pk if organization else None,
+        }
+        return token, file_path
+
+    def _pending_import(self, request: HttpRequest, token: str) -> tuple[Path, str, Organization | None] | None:
+        pending = request.session.get(IMPORT_SESSION_KEY)
+        if not pending or not secrets.compare_digest(str(pending["token"]), str(token)):
+            return None
+        file_path = IMPORT_DIR / f"{pending['token']}{pending['suffix']}"
+        if not file_path.exists():
+            return None
+        organization = None
+        if pending["organization"] is not None:
+            organization = visible(Organization, request.user).filter(pk=pending["organization"]).first()
+            if organization is None:
+                return None
+        return file_path, pending["filename"], organization
+
+    def _discard_import(self, request: HttpRequest) -> None:
+        pending = request.session.pop(IMPORT_SESSION_KEY, None)
+        if pending:
+            (IMPORT_DIR / f"{pending['token']}{pending['suffix']}").unlink(missing_ok=True)
+
+
+def _private_import_dir() -> Path:
+    """The upload directory, refusing one that another account made (a shared /tmp)."""
+    IMPORT_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = IMPORT_DIR.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise ImproperlyConfigured(f"{IMPORT_DIR} must be a directory only the portal's account can use")
+    return IMPORT_DIR
+
+
+def _sweep_old_uploads() -> None:
+    """Uploads previewed but never confirmed are removed after a day."""
+    cutoff = time.time() - IMPORT_MAX_AGE
+    for stale in IMPORT_DIR.iterdir():
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except FileNotFoundError:
+            pass
+
+
+# --- report-ins, posts, floating records --------------------------------------------------------
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = CheckInAdminForm
+    list_display = ("member", "unit", "status", "submitted_at", "decided_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("member__name", "unit__name")
+    list_select_related = ("member", "unit", "decided_by")
+    autocomplete_fields = ("member", "unit")
+    actions = ["confirm_selected"]
+    decided = ("status", "submitted_at", "decided_at", "decided_by", "return_reason")
+
+    def get_fields(self, request: HttpRequest, obj: CheckIn | None = None) -> tuple[str, ...]:
+        return ("member", "unit") if obj is None else ("member", "unit", *self.decided)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CheckIn | None = None) -> tuple[str, ...]:
+        return () if obj is None else ("member", "unit", *self.decided)
+
+    def save_model(self, request: HttpRequest, obj: CheckIn, form: Any, change: bool) -> None:
+        if not change:  # a report-in is decided by the actions, nothing on it is edited
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Confirm selected report-ins"), permissions=["change"])
+    def confirm_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._run_each(
+            request,
+            queryset.select_related("member", "unit"),
+            lambda checkin: services.checkin_confirm(checkin=checkin, by=request.user),
+            ngettext_lazy("%(count)d report-in confirmed.", "%(count)d report-ins confirmed.", "count"),
+        )
+
+
+@admin.register(VolunteerPost)
+class VolunteerPostAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = VolunteerPostAdminForm
+    list_display = ("member", "compound", "post", "started_on", "ended_on")
+    list_filter = ("post", EndedFilter)
+    search_fields = ("member__name", "compound__name")
+    list_select_related = ("member", "compound")
+    autocomplete_fields = ("member", "compound")
+    actions = ["end_today"]
+
+    def get_fields(self, request: HttpRequest, obj: VolunteerPost | None = None) -> tuple[str, ...]:
+        fields = ("member", "compound", "post", "started_on")
+        return fields if obj is None else (*fields, "ended_on")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: VolunteerPost | None = None) -> tuple[str, ...]:
+        return () if obj is None else ("member", "compound", "post", "started_on", "ended_on")
+
+    def save_model(self, request: HttpRequest, obj: VolunteerPost, form: Any, change: bool) -> None:
+        if not change:  # a post is ended by the action, nothing on it is edited
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("End selected posts today"), permissions=["change"])
+    def end_today(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = timezone.localdate()
+        self._run_each(
+            request,
+            queryset.select_related("member", "compound"),
+            lambda post: services.volunteer_post_end(volunteer_post=post, ended_on=today, by=request.user),
+            ngettext_lazy("%(count)d post ended.", "%(count)d posts ended.", "count"),
+        )
+
+
+@admin.register(FloatingRecord)
+class FloatingRecordAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = FloatingRecordAdminForm
+    list_display = ("member", "direction", "place", "reason", "local_unit", "started_on", "ended_on")
+    list_filter = ("direction", EndedFilter)
+    search_fields = ("member__name", "place")
+    list_select_related = ("member", "local_unit")
+    autocomplete_fields = ("member", "local_unit")
+    actions = ["close_today"]
+    opened = ("member", "direction", "place", "reason", "local_unit", "started_on")
+
+    def get_fields(self, request: HttpRequest, obj: FloatingRecord | None = None) -> tuple[str, ...]:
+        return self.opened if obj is None else (*self.opened, "ended_on")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: FloatingRecord | None = None) -> tuple[str, ...]:
+        return () if obj is None else (*self.opened, "ended_on")
+
+    def save_model(self, request: HttpRequest, obj: FloatingRecord, form: Any, change: bool) -> None:
+        if not change:  # a record is closed by the action, nothing on it is edited
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Close selected records today"), permissions=["change"])
+    def close_today(self, request: HttpRequest, queryset: QuerySet) -> None:
+        today = timezone.localdate()
+        self._run_each(
+            request,
+            queryset.select_related("member", "local_unit"),
+            lambda record: services.floating_record_close(record=record, ended_on=today, by=request.user),
+            ngettext_lazy("%(count)d record closed.", "%(count)d records closed.", "count"),
+        )
+
+
+# --- records kept by the services ---------------------------------------------------------------
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the services: listed and viewed, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MembershipTransfer)
+class MembershipTransferAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("member", "source", "target", "transferred_on", "reason", "recorded_by", "recorded_at")
+    search_fields = ("member__name", "from_organization__name", "to_organization__name")
+    list_select_related = ("member", "from_organization", "to_organization", "recorded_by")
+    date_hierarchy = "transferred_on"
+
+    @admin.display(description=_("from"))
+    def source(self, obj: MembershipTransfer) -> str:
+        return str(obj.from_organization or obj.from_external)
+
+    @admin.display(description=_("to"))
+    def target(self, obj: MembershipTransfer) -> str:
+        return str(obj.to_organization or obj.to_external)
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ("accessed_at", "user", "member_name", "purpose")
+    list_filter = ("purpose",)
+    search_fields = ("member_name", "user__username", "user__full_name")
+    list_select_related = ("user",)
+    date_hierarchy = "accessed_at"
