@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from io import StringIO
-
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from organizations.models import Organization, Unit, UnitType
 from yiling import demo
 
-pytestmark = pytest.mark.django_db
+from .seeding import FAST_HASHERS, counts_in, row_counts, seed
 
-DEMO_USERNAMES = {"district", "street", "community", "compound", "agency", "merchant"}
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture
@@ -28,27 +23,6 @@ def debug_on(settings):
     # pytest-django runs tests with DEBUG=False; the demo accounts exist only with DEBUG on.
     settings.DEBUG = True
     return settings
-
-
-def seed(*args: str) -> str:
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def row_counts() -> dict[str, int]:
-    return {
-        model._meta.label: model._default_manager.count()
-        for model in apps.get_models(include_auto_created=True)
-        if not model._meta.proxy
-    }
-
-
-def counts_in(output: str) -> list[tuple[str, int, int]]:
-    return [
-        (label, int(created), int(updated))
-        for label, created, updated in re.findall(r"^([\w ]+): (\d+) created, (\d+) updated$", output, re.M)
-    ]
 
 
 def test_second_run_changes_nothing(debug_on):

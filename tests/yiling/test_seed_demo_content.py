@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -16,42 +13,14 @@ from django.urls import reverse
 from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
 from yiling import demo
 
-pytestmark = pytest.mark.django_db
+from .seeding import DEMO_USERNAMES, FAST_HASHERS, seed
 
-DEMO_USERNAMES = {"district", "street", "community", "compound", "agency", "merchant"}
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def debug_on(settings):
-    # pytest-django runs tests with DEBUG=False; the demo accounts exist only with DEBUG on.
-    settings.DEBUG = True
-    return settings
-
-
-def seed(*args: str) -> str:
-    out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
-
-
-def row_counts() -> dict[str, int]:
-    return {
-        model._meta.label: model._default_manager.count()
-        for model in apps.get_models(include_auto_created=True)
-        if not model._meta.proxy
-    }
-
-
-def counts_in(output: str) -> list[tuple[str, int, int]]:
-    return [
-        (label, int(created), int(updated))
-        for label, created, updated in re.findall(r"^([\w ]+): (\d+) created, (\d+) updated$", output, re.M)
-    ]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +30,11 @@ def _seeded_once(django_db_setup, django_db_blocker):
     Each test's own transaction nests inside this one as a savepoint, so what a test writes (a
     login, say) is undone after it.
     """
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(DEBUG=True, PASSWORD_HASHERS=fast), transaction.atomic():
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
         yield seed()
         transaction.set_rollback(True)
 
