@@ -566,11 +566,11 @@ class MembershipTransferAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, SimpleHistor
     list_select_related = ("member", "from_organization", "to_organization", "recorded_by")
     date_hierarchy = "transferred_on"
 
-    @admin.display(description=_("from"))
+    @admin.display(description=_("transferred from"))
     def source(self, obj: MembershipTransfer) -> str:
         return str(obj.from_organization or obj.from_external)
 
-    @admin.display(description=_("to"))
+    @admin.display(description=_("transferred to"))
     def target(self, obj: MembershipTransfer) -> str:
         return str(obj.to_organization or obj.to_external)
 

@@ -73,7 +73,9 @@ class Member(models.Model):
     education = models.CharField(_("education"), max_length=16, choices=Education.choices, blank=True)
     joined_on = models.DateField(_("date joined the party"))
     full_member_on = models.DateField(_("date made full member"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    status = models.CharField(
+        _("member status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     home_organization = models.ForeignKey(
         "organizations.Organization",
@@ -318,8 +320,8 @@ class VolunteerPost(models.Model):
         limit_choices_to={"unit_type": "compound"},
     )
     post = models.CharField(_("post"), max_length=24, choices=PostKind.choices)
-    started_on = models.DateField(_("from"))
-    ended_on = models.DateField(_("until"), null=True, blank=True)
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = VolunteerPostQuerySet.as_manager()
@@ -377,8 +379,8 @@ class FloatingRecord(models.Model):
         limit_choices_to={"unit_type__in": RESIDENCE_TYPES},
         help_text=_("For an incoming member: the compound or community where he or she lives now."),
     )
-    started_on = models.DateField(_("from"))
-    ended_on = models.DateField(_("until"), null=True, blank=True)
+    started_on = models.DateField(_("start date"))
+    ended_on = models.DateField(_("end date"), null=True, blank=True)
 
     history = HistoricalRecords()
     objects = ScopedQuerySet.as_manager()
@@ -429,22 +431,22 @@ class MembershipTransfer(models.Model):
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers")
     from_organization = models.ForeignKey(
         "organizations.Organization",
-        verbose_name=_("from"),
+        verbose_name=_("transferred from"),
         on_delete=models.PROTECT,
         related_name="transfers_out",
         null=True,
         blank=True,
     )
-    from_external = models.CharField(_("from (outside the district)"), max_length=100, blank=True)
+    from_external = models.CharField(_("transferred from (outside the district)"), max_length=100, blank=True)
     to_organization = models.ForeignKey(
         "organizations.Organization",
-        verbose_name=_("to"),
+        verbose_name=_("transferred to"),
         on_delete=models.PROTECT,
         related_name="transfers_in",
         null=True,
         blank=True,
     )
-    to_external = models.CharField(_("to (outside the district)"), max_length=100, blank=True)
+    to_external = models.CharField(_("transferred to (outside the district)"), max_length=100, blank=True)
     transferred_on = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200)
     recorded_by = models.ForeignKey(

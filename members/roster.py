@@ -161,6 +161,13 @@ class RowProblem:
     column: str
     reason: str
 
+    def line(self) -> str:
+        """The command's output line. ``row N, column X: reason`` is a contract scripts read, so the
+        frame stays as it is in every language; only the reason is translated."""
+        if not self.row:
+            return self.reason
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
     def __str__(self) -> str:
         if not self.row:
             return self.reason

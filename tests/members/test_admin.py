@@ -374,7 +374,7 @@ def test_import_preview_shows_problems_by_row_and_column_and_writes_nothing(tree
 
     text = html.unescape(body(response))
     assert response.status_code == 200
-    assert re.search(r"row 3, column 公民身份号码: .+", text), text
+    assert re.search(r"第 3 行，公民身份号码 列：.+", text), text
     assert 'id="import-confirm"' not in text
     assert "赵六" in text and personal_data_in(text) == []
     assert not Member.objects.exists()
@@ -394,7 +394,7 @@ def test_import_confirmed_after_the_preview_writes_the_roster(tree, staff, clien
 
     assert confirmed.status_code == 302 and confirmed.url == reverse(CHANGELIST)
     assert set(Member.objects.values_list("id_number", flat=True)) == set(numbers)
-    assert any("created 2, updated 0, unchanged 0" in m for m in messages_of(confirmed))
+    assert any("新增 2，更新 0，未变 0" in m for m in messages_of(confirmed))
     assert list(import_dir.iterdir()) == []  # the upload is gone once imported
     # The token is spent: posting it again imports nothing twice.
     again = client.post(url, {"token": token})
@@ -499,8 +499,8 @@ def test_confirm_selected_report_ins_through_the_service(tree, staff, client, in
     assert (pending.status, pending.decided_by) == (CheckIn.Status.CONFIRMED, staff)
     assert CheckIn.objects.get(pk=decided.pk).status == CheckIn.Status.RETURNED
     shown = messages_of(response) or [str(m) for m in response.context["messages"]]
-    assert any("1 report-in confirmed." in m for m in shown)
-    assert any("already been decided" in m for m in shown)
+    assert any("已确认 1 条报到。" in m for m in shown)
+    assert any("该报到已处理" in m for m in shown)
 
 
 def test_add_a_report_in_checks_the_service_rules(tree, staff, client, in_service, member):
@@ -510,7 +510,7 @@ def test_add_a_report_in_checks_the_service_rules(tree, staff, client, in_servic
     accepted = client.post(url, {"member": in_service.pk, "unit": tree["compound_a"].unit.pk})
 
     assert refused.status_code == 200
-    assert "Only in-service members report in" in " ".join(refused.context["adminform"].form.non_field_errors())
+    assert "只有在职党员需要到居住地报到" in " ".join(refused.context["adminform"].form.non_field_errors())
     assert accepted.status_code == 302, body(accepted)[:3000]
     assert CheckIn.objects.get().member == in_service
 

@@ -250,3 +250,21 @@ def test_unknown_organization_option_or_file_is_an_error(tree, tmp_path):
         run(str(path), "--organization", "NOPE")
     with pytest.raises(CommandError, match="No such file"):
         run(str(tmp_path / "missing.xlsx"))
+
+
+@pytest.mark.django_db
+def test_output_frame_is_the_same_in_chinese(tree, tmp_path):
+    """Scripts read `row N, column X: reason` and the counts line: only the reason is translated."""
+    good = id_number()
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    path = roster_xlsx(tmp_path / "bad.xlsx", [person(tree["comm_a"], 公民身份号码=bad)])
+    with translation.override("zh-hans"), pytest.raises(CommandError):
+        run(str(path))
+    [line] = run.last[1].splitlines()  # type: ignore[attr-defined]
+    assert line.startswith("row 3, column 公民身份号码: ")
+    assert "校验" in line  # the reason itself is in Chinese
+
+    path = roster_xlsx(tmp_path / "good.xlsx", [person(tree["comm_a"], 公民身份号码=good)])
+    with translation.override("zh-hans"):
+        out, _err = run(str(path))
+    assert out.splitlines()[-1] == "created 1, updated 0, unchanged 0"

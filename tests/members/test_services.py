@@ -42,7 +42,7 @@ def test_id_numbers_are_unique(tree):
     make_member(home_organization=tree["root"], id_number=number)
     with pytest.raises(ValidationError) as exc:
         make_member(home_organization=tree["root"], id_number=number)
-    assert exc.value.messages == ["A member with this ID number already exists."]
+    assert exc.value.messages == ["已存在使用此身份证号的党员。"]
     assert Member.objects.count() == 1
 
 

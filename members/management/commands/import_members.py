@@ -42,14 +42,12 @@ class Command(BaseCommand):
             result = import_roster(source, filename=path.name, organization=org, dry_run=dry_run)
         if not result.ok:
             for problem in result.problems:
-                self.stderr.write(str(problem))
+                self.stderr.write(problem.line())
             raise CommandError(
                 _("%(n)d problems; nothing was imported. Correct the file and import it again.")
                 % {"n": len(result.problems)}
             )
         if dry_run:
             self.stdout.write(_("Dry run: the file is good; nothing was written."))
-        self.stdout.write(
-            _("created %(created)d, updated %(updated)d, unchanged %(unchanged)d")
-            % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-        )
+        # The counts line, like the problem lines, is read by scripts: the same in every language.
+        self.stdout.write(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
