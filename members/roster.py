@@ -724,7 +724,9 @@ class _RosterImport:
             row.values[BIRTH] = given or BAD
             return
         from_id = birth_date_of(number)
-        if given and given != from_id:
+        # Rosters often give the month only ("1970.03", read as the 1st): the ID number has the day.
+        month_only = given is not None and given.day == 1 and (given.year, given.month) == (from_id.year, from_id.month)
+        if given and given != from_id and not month_only:
             self.problem(row, BIRTH, _("Does not match the birth date inside the ID number."))
         row.values[BIRTH] = from_id
 

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
+from members.idnumbers import birth_date_of
 from members.models import Category, Education, Gender, Member, MemberStatus
 from members.roster import BATCH_SIZE, ROSTER_COLUMNS, export_roster, import_roster
 from organizations.models import Role
@@ -459,3 +460,22 @@ def test_quick_sheet_reader_reads_what_openpyxl_reads(tmp_path, write_only):
 
     assert [(line, trimmed(v)) for line, v in quick] == [(line, trimmed(v)) for line, v in expected]
     assert quick[3][1][4] == "甲乙"
+
+
+@pytest.mark.django_db
+def test_birth_month_alone_is_taken_with_the_day_from_the_id_number(tree, tmp_path):
+    number = id_number(born=date(1970, 3, 5))
+    born = birth_date_of(number)
+    other_day = (born.replace(day=2) if born.day != 2 else born.replace(day=3)).isoformat()
+    rows = [
+        person(tree["comm_a"], 公民身份号码=number, 出生日期=f"{born:%Y.%m}"),
+        person(tree["comm_a"], 出生日期=other_day),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows)
+
+    result = imported(path)
+
+    assert [(p.row, p.column) for p in result.problems] == [(4, "出生日期")]
+    rows.pop()
+    assert imported(roster_xlsx(tmp_path / "ok.xlsx", rows)).ok
+    assert Member.objects.get().birth_date == born
