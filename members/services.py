@@ -226,6 +226,9 @@ def floating_record_open(
     record.full_clean()
     record._history_user = by
     record.save()
+    if direction == FloatingRecord.Direction.INCOMING and member.residence_id is None:
+        # An incoming member lives where he or she takes part: the secretary there sees the member.
+        member_update(member=member, by=by, residence=local_unit)
     return record
 
 

@@ -206,6 +206,9 @@ def test_floating_records(tree):
         local_unit=tree["compound_b"].unit,
     )
     assert incoming.local_unit == tree["compound_b"].unit
+    # Living there now, the member is within the reach of that compound's secretary.
+    newcomer.refresh_from_db()
+    assert newcomer.residence == tree["compound_b"].unit
 
 
 def test_personal_data_viewed_records_who_and_when(tree, resident):
