@@ -21,7 +21,7 @@ def members(scope: Organization | None) -> int:
     return selectors.members_within(scope).count()
 
 
-@indicator("members_by_category", _("Party members by category"))
+@indicator("members_by_category", _("Party members by category"), key_labels=dict(Category.choices))
 def members_by_category(scope: Organization | None) -> dict[str, int]:
     counts = dict(
         selectors.members_within(scope)

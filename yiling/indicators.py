@@ -8,12 +8,13 @@ bulletins all read figures from here, so a figure is defined once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -30,20 +31,37 @@ class Indicator:
     label: Promise | str
     compute: Compute
     app_label: str
+    #: For a figure broken down by key (a dict): the label of each key, for people to read.
+    key_labels: Mapping[str, Promise | str] | None = None
+
+    def display(self, value: Value) -> str:
+        """The value as a person reads it: a breakdown as "label: n, label: n" in the key order."""
+        if value is None:
+            return "—"
+        if isinstance(value, dict):
+            labels = self.key_labels or {}
+            parts = (_("%(label)s: %(count)s") % {"label": labels.get(k, k), "count": n} for k, n in value.items())
+            return _(", ").join(parts)
+        return str(value)
 
 
 _REGISTRY: dict[str, Indicator] = {}
 
 
-def indicator(name: str, label: Promise | str) -> Callable[[Compute], Compute]:
-    """Register ``compute`` as the figure called ``name`` (unique across apps)."""
+def indicator(
+    name: str, label: Promise | str, *, key_labels: Mapping[str, Promise | str] | None = None
+) -> Callable[[Compute], Compute]:
+    """Register ``compute`` as the figure called ``name`` (unique across apps).
+
+    A figure broken down by key returns a dict; ``key_labels`` names its keys for people.
+    """
 
     def decorator(compute: Compute) -> Compute:
         if name in _REGISTRY and _REGISTRY[name].compute is not compute:
             existing = _REGISTRY[name]
             raise ValueError(f"indicator {name!r} is already registered by {existing.app_label}")
         app_label = compute.__module__.split(".")[0]
-        _REGISTRY[name] = Indicator(name=name, label=label, compute=compute, app_label=app_label)
+        _REGISTRY[name] = Indicator(name=name, label=label, compute=compute, app_label=app_label, key_labels=key_labels)
         return compute
 
     return decorator

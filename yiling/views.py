@@ -32,12 +32,16 @@ def home(request: HttpRequest) -> HttpResponse:
         figures = None
         if org is not None:
             values = indicators.compute_all(org)
-            figures = [(ind.label, values[ind.name]) for ind in registry]
+            figures = [(ind.label, ind.display(values[ind.name])) for ind in registry]
         sections.append({"assignment": assignment, "organization": org, "figures": figures})
     if request.user.is_superuser and not assignments:
         values = indicators.compute_all(None)
         sections.append(
-            {"assignment": None, "organization": None, "figures": [(i.label, values[i.name]) for i in registry]}
+            {
+                "assignment": None,
+                "organization": None,
+                "figures": [(i.label, i.display(values[i.name])) for i in registry],
+            }
         )
     return render(request, "yiling/home.html", {"sections": sections})
 

@@ -68,3 +68,12 @@ def test_the_indicators_command_prints_them(roster):
     assert figures["members"] == 3
     assert figures["in_service_reported_in"] == 2
     assert figures["members_by_category"]["in_service"] == 3
+
+
+def test_home_page_shows_the_breakdown_by_category(roster, client):
+    from organizations.models import Role
+    from tests.organizations.factories import user_with_role
+
+    client.force_login(user_with_role(Role.COMMUNITY_SECRETARY, organization=roster["comm_a"]))
+    page = client.get("/").content.decode()
+    assert "在职党员：3，退休党员：0，流动党员：0，其他：0" in page

@@ -141,3 +141,16 @@ def test_a_new_figure_appears_in_the_command_output(tree, registry):
 def test_registry_is_restored_after_a_test_changed_it():
     # Runs after the tests above: their additions went to a copy.
     assert "test_ratio" not in {ind.name for ind in indicators.registered()}
+
+
+def test_a_breakdown_is_shown_with_the_labels_of_its_keys(registry):
+    @indicators.indicator("test_breakdown", "Test breakdown", key_labels={"a": "甲类", "b": "乙类"})
+    def breakdown(scope):
+        return {"a": 3, "b": 0}
+
+    figure = indicators._REGISTRY["test_breakdown"]
+    with translation.override("zh-hans"):
+        assert figure.display(breakdown(None)) == "甲类：3，乙类：0"
+    with translation.override("en"):
+        assert figure.display(breakdown(None)) == "甲类: 3, 乙类: 0"
+    assert figure.display(None) == "—"

@@ -38,7 +38,7 @@ class Command(BaseCommand):
             return
         title = org.name if org else _("Whole district")
         self.stdout.write(title)
-        rows = [(ind.name, str(ind.label), values[ind.name]) for ind in indicators.registered()]
+        rows = [(ind.name, str(ind.label), ind.display(values[ind.name])) for ind in indicators.registered()]
         width = max((len(r[0]) for r in rows), default=0)
         for name, label, value in rows:
-            self.stdout.write(f"{name.ljust(width)}  {value!s:>10}  {label}")
+            self.stdout.write(f"{name.ljust(width)}  {value:>10}  {label}")
