@@ -29,4 +29,4 @@ RUN useradd --system --uid 1000 --home-dir /app yiling \
 USER yiling
 
 EXPOSE 8000
-CMD ["gunicorn", "yiling.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]
+CMD ["gunicorn", "yiling.wsgi:application", "--config", "gunicorn.conf.py"]

@@ -159,16 +159,34 @@ if not DEBUG:
     # /healthz is probed over plain HTTP by the container health check.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# ID numbers and phones never reach a log in full, whoever logs them: every handler masks them,
+# the development server's request lines (which carry query strings, e.g. an admin search) too.
+# gunicorn's access and error logs get the same filter from gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # ID numbers and phones never reach a log in full, whoever logs them.
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "filters": {"redact": {"()": "yiling.privacy.RedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["redact"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
+# A Celery worker logs through the handlers above instead of replacing them with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 PORTAL_TITLE = _("Yiling District Urban Grassroots Party-Building Complex")
 
