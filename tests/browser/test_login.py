@@ -5,17 +5,11 @@ from __future__ import annotations
 import pytest
 
 from organizations.models import Organization, Role, RoleAssignment, Unit
-from tests.organizations.factories import PASSWORD, district_tree, grant_admin, user_with_role
+from tests.organizations.factories import district_tree, grant_admin, user_with_role
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
 
 
 def test_district_staff_see_the_chinese_admin(live_server, page):

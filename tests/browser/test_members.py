@@ -10,17 +10,11 @@ from members import services
 from members.models import Category, CheckIn, PostKind, VolunteerPost
 from organizations.models import Role
 from tests.members.factories import make_member
-from tests.organizations.factories import PASSWORD, district_tree, user_with_role
+from tests.organizations.factories import district_tree, user_with_role
+
+from .helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, url: str, username: str) -> None:
-    page.goto(url)
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form [type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
 
 
 def in_site_language(choice) -> str:
