@@ -22,25 +22,13 @@ from openpyxl import Workbook
 from members.idnumbers import make_id_number
 from members.models import Member
 from members.roster import BATCH_SIZE, import_roster
+from tests.members.test_roster import DEPT_HEADERS
 
 ROWS = 50_000
 MIN_ROWS_PER_SECOND = 2_000
 MAX_PEAK_MB = 300
-HEADERS = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生日期",
-    "公民身份号码",
-    "学历",
-    "入党日期",
-    "转正日期",
-    "人员类别",
-    "所在党支部",
-    "联系电话",
-    "居住小区",
-]
+#: A department roster (see test_roster) with the compound each member lives in.
+HEADERS = [*DEPT_HEADERS, "居住小区"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超"]
 
