@@ -52,8 +52,14 @@ bench: venv ## Run the benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_D
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REQUIRE_SERVICES=1 \
 		$(VENV)/bin/pytest -m benchmark -o python_files="test_*.py bench_*.py" $(PYTEST_ARGS) tests
 
-lint: venv ## ruff
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+
+lint: venv ## ruff, and no untranslated or fuzzy (unchecked) entry in the catalogues
 	$(VENV)/bin/ruff check .
+	@for po in $(PO_FILES); do \
+		left=$$(msgattrib --untranslated --no-obsolete $$po; msgattrib --only-fuzzy --no-obsolete $$po); \
+		if [ -n "$$left" ]; then echo "$$po: untranslated or fuzzy entries:" >&2; echo "$$left" | grep '^msgid' >&2; exit 1; fi; \
+	done
 
 migrations-check: venv ## Fail if a model change has no migration
 	$(MANAGE) makemigrations --check --dry-run
