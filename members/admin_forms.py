@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -40,8 +41,8 @@ class ServiceModelForm(forms.ModelForm):
     field it names instead of failing on save. The admin's ``save_model`` then runs it for real.
     """
 
-    def perform(self, *, by: Any) -> models.Model:
-        raise NotImplementedError
+    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
+    perform: Callable[..., models.Model]
 
     def _post_clean(self) -> None:
         super()._post_clean()

@@ -43,24 +43,9 @@ UPDATE_BATCH_SIZE = 500
 #: How far down the sheet the header row may sit (below title rows).
 HEADER_SCAN_ROWS = 10
 
-#: The member attributes the import sets, in the order rows hold them.
-ATTRS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number",
-    "phone",
-    "education",
-    "joined_on",
-    "full_member_on",
-    "status",
-    "category",
-    "home_organization_id",
-    "external_organization",
-    "employer_id",
-    "residence_id",
-)
+#: The member attributes the import sets (the service's fields, foreign keys by id), in the order
+#: rows hold them.
+ATTRS = tuple(f"{f}_id" if f in ("home_organization", "employer", "residence") else f for f in services.MEMBER_FIELDS)
 (NAME, GENDER, ETHNICITY, BIRTH, ID, PHONE, EDUCATION, JOINED, FULL, STATUS, CATEGORY, HOME, EXTERNAL, EMPLOYER,
  RESIDENCE) = range(len(ATTRS))  # fmt: skip
 

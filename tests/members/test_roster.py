@@ -479,3 +479,15 @@ def test_birth_month_alone_is_taken_with_the_day_from_the_id_number(tree, tmp_pa
     rows.pop()
     assert imported(roster_xlsx(tmp_path / "ok.xlsx", rows)).ok
     assert Member.objects.get().birth_date == born
+
+
+def test_row_positions_name_the_service_fields():
+    from members import roster
+
+    named = {
+        "NAME": "name", "GENDER": "gender", "ETHNICITY": "ethnicity", "BIRTH": "birth_date", "ID": "id_number",
+        "PHONE": "phone", "EDUCATION": "education", "JOINED": "joined_on", "FULL": "full_member_on",
+        "STATUS": "status", "CATEGORY": "category", "HOME": "home_organization_id",
+        "EXTERNAL": "external_organization", "EMPLOYER": "employer_id", "RESIDENCE": "residence_id",
+    }  # fmt: skip
+    assert {constant: roster.ATTRS[getattr(roster, constant)] for constant in named} == named
