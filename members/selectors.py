@@ -136,38 +136,16 @@ def open_floating_records(scope: Organization | None) -> Any:
 # assign, end, register) needs more: an organization-bound role whose subtree covers the unit.
 # An agency contact sees the members employed at the agency but acts on no compound.
 
-from functools import reduce  # noqa: E402
-from operator import or_  # noqa: E402
 
 from django.db.models import BooleanField, ExpressionWrapper, Value  # noqa: E402
 from django.http import Http404  # noqa: E402
 
 from organizations.models import ORGANIZATION_ROLES  # noqa: E402
 from organizations.models import Unit as _Unit  # noqa: E402
-from yiling.scoping import Anchors, assignments_of, subtree_q  # noqa: E402
+from organizations.selectors import acting_reach  # noqa: E402
+from yiling.scoping import assignments_of  # noqa: E402
 
 from .models import RESIDENCE_TYPES  # noqa: E402
-
-
-def _acting_reach(user: UserLike, to_unit: str = "") -> Q | None:
-    """Rows whose unit (reached through the lookup ``to_unit``) the user may act on; None: nothing.
-
-    The organization-bound roles' reach rule (the bound organization's subtree) applied to the
-    unit's covering organization; unit-bound roles (agency contact, merchant) give no such reach.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if getattr(user, "is_superuser", False):
-        return Q(pk__isnull=False)
-    anchors = Anchors(organization=(f"{to_unit}__organization" if to_unit else "organization",))
-    parts = [
-        q
-        for a in assignments_of(user)
-        if a.role in ORGANIZATION_ROLES and a.organization_id
-        for q in [subtree_q(a.organization.path, anchors)]
-        if q is not None
-    ]
-    return reduce(or_, parts) if parts else None
 
 
 def my_units(user: UserLike) -> list[Unit]:
@@ -192,7 +170,7 @@ def my_units(user: UserLike) -> list[Unit]:
 
 def residence_unit_get(*, user: UserLike, code: str) -> Unit:
     """A compound or community the user may see (404 otherwise), annotated with ``can_act``."""
-    reach = _acting_reach(user)
+    reach = acting_reach(user)
     can_act = ExpressionWrapper(reach, output_field=BooleanField()) if reach is not None else Value(False)
     qs = (
         _Unit.objects.visible_to(user)
@@ -205,7 +183,7 @@ def residence_unit_get(*, user: UserLike, code: str) -> Unit:
 
 def manageable_unit(*, user: UserLike, code: str) -> Unit:
     """A compound or community the user may act on, or 404."""
-    reach = _acting_reach(user)
+    reach = acting_reach(user)
     if reach is None:
         raise Http404
     qs = _Unit.objects.visible_to(user).filter(reach, unit_type__in=RESIDENCE_TYPES).select_related("parent")
@@ -214,7 +192,7 @@ def manageable_unit(*, user: UserLike, code: str) -> Unit:
 
 def manageable_checkin(*, user: UserLike, pk: int) -> CheckIn:
     """A report-in at a unit the user may act on, or 404."""
-    reach = _acting_reach(user, "unit")
+    reach = acting_reach(user, "unit")
     if reach is None:
         raise Http404
     qs = CheckIn.objects.visible_to(user).filter(reach).select_related("member", "unit")
@@ -223,7 +201,7 @@ def manageable_checkin(*, user: UserLike, pk: int) -> CheckIn:
 
 def manageable_post(*, user: UserLike, pk: int) -> VolunteerPost:
     """A post held in a compound the user may act on, or 404."""
-    reach = _acting_reach(user, "compound")
+    reach = acting_reach(user, "compound")
     if reach is None:
         raise Http404
     qs = VolunteerPost.objects.visible_to(user).filter(reach).select_related("member", "compound")

@@ -120,3 +120,6 @@ class RoleAssignmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ("user__username", "user__full_name", "organization__name", "unit__name")
     list_select_related = ("user", "organization", "unit")
     autocomplete_fields = ("user", "organization", "unit")
+
+
+from . import admin_compounds  # noqa: E402, F401  (registers the compound admin)

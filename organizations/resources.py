@@ -14,7 +14,7 @@ from import_export import fields, resources, widgets
 from yiling.resources import ChoiceLabelWidget, CodeForeignKeyWidget, ScopedResourceMixin, YesNoWidget
 
 from . import services
-from .models import Organization, OrgKind, Unit, UnitType
+from .models import Organization, OrgKind, PropertyCompany, Unit, UnitType
 
 
 class OrganizationResource(ScopedResourceMixin, resources.ModelResource):
@@ -119,6 +119,9 @@ class UnitResource(ScopedResourceMixin, resources.ModelResource):
     households = fields.Field(attribute="households", column_name="户数", widget=widgets.IntegerWidget())
     residents = fields.Field(attribute="residents", column_name="人数", widget=widgets.IntegerWidget())
     address = fields.Field(attribute="address", column_name="地址")
+    property_company = fields.Field(
+        attribute="property_company", column_name="物业公司代码", widget=CodeForeignKeyWidget(PropertyCompany)
+    )
 
     scoped_targets = ("organization",)
 
@@ -133,7 +136,7 @@ class UnitResource(ScopedResourceMixin, resources.ModelResource):
         use_transactions = True
 
     def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
-        return super().filter_export(queryset, **kwargs).select_related("parent", "organization")
+        return super().filter_export(queryset, **kwargs).select_related("parent", "organization", "property_company")
 
     def validate_instance(self, instance: Unit, import_validation_errors: Any = None, **kwargs: Any) -> None:
         super().validate_instance(instance, import_validation_errors, **kwargs)

@@ -7,7 +7,10 @@ Every installed app may ship a ``demo.py`` module with
   (optional; only called when ``ctx.create_accounts`` is true, i.e. with ``DEBUG`` on);
 * ``ORDER: int``: optional position (default :data:`DEFAULT_ORDER`); modules run by ``ORDER``, then
   in ``INSTALLED_APPS`` order. ``organizations`` keeps the default, so an app that builds on the
-  organization tree simply sits after it in ``INSTALLED_APPS`` and needs no ``ORDER``.
+  organization tree simply sits after it in ``INSTALLED_APPS`` and needs no ``ORDER``;
+* ``LATER_SEEDS: list[tuple[int, Callable[[DemoContext], None]]]``: optional further seed steps with
+  their own order, for an app whose later data builds on another app's (``organizations`` seats the
+  members ``members`` creates on its branches and owners' committees).
 
 All ``seed`` functions, then all ``accounts`` functions, run inside ONE transaction: a failing app
 leaves the database as it was.
@@ -111,12 +114,17 @@ def load(ctx: DemoContext, modules: Sequence[ModuleType] | None = None) -> list[
     """Run every ``seed`` and (when ``ctx.create_accounts``) every ``accounts`` in one transaction."""
     modules = demo_modules() if modules is None else modules
     logins: list[DemoLogin] = []
+    steps = []
+    for index, module in enumerate(modules):
+        seed = getattr(module, "seed", None)
+        if seed is not None:
+            steps.append((getattr(module, "ORDER", DEFAULT_ORDER), index, module.__name__, seed))
+        for order, later in getattr(module, "LATER_SEEDS", ()):
+            steps.append((order, index, f"{module.__name__}.{later.__name__}", later))
     with transaction.atomic():
-        for module in modules:
-            seed = getattr(module, "seed", None)
-            if seed is not None:
-                ctx.log(f"Seeding {module.__name__} ...")
-                seed(ctx)
+        for _order, _index, name, seed in sorted(steps, key=lambda s: (s[0], s[1])):
+            ctx.log(f"Seeding {name} ...")
+            seed(ctx)
         if ctx.create_accounts:
             for module in modules:
                 make_accounts = getattr(module, "accounts", None)

@@ -19,7 +19,18 @@ from .factories import DISTRICT_TREE_ORDER, user_with_role
 pytestmark = pytest.mark.django_db
 
 ORG_HEADERS = ["代码", "名称", "类别", "上级组织代码", "所在单位代码", "成立日期", "是否有效", "路径"]
-UNIT_HEADERS = ["代码", "名称", "类型", "所属单位代码", "负责党组织代码", "小区型社区", "户数", "人数", "地址"]
+UNIT_HEADERS = [
+    "代码",
+    "名称",
+    "类型",
+    "所属单位代码",
+    "负责党组织代码",
+    "小区型社区",
+    "户数",
+    "人数",
+    "地址",
+    "物业公司代码",
+]
 
 
 @pytest.fixture

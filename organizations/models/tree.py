@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -72,6 +72,12 @@ class Organization(MP_Node):
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    elected_on = models.DateField(
+        _("current term elected on"), null=True, blank=True, help_text=_("When the sitting committee was elected.")
+    )
+    term_ends_on = models.DateField(
+        _("current term ends on"), null=True, blank=True, help_text=_("When the sitting committee's term expires.")
+    )
 
     # The tree fields are left out: inserting a sibling shifts paths in bulk, which would show as
     # spurious changes. A move is recorded with its reason instead (see services.organization_move).
@@ -101,6 +107,13 @@ class Organization(MP_Node):
                 condition=~Q(code="") & ~Q(name=""),
                 name="%(app_label)s_%(class)s_code_and_name_present",
                 violation_error_message=_("An organization needs a code and a name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_ends_on__isnull=True)
+                | Q(elected_on__isnull=True)
+                | Q(term_ends_on__gt=F("elected_on")),
+                name="%(app_label)s_%(class)s_term_ends_after_election",
+                violation_error_message=_("A term must end after the election."),
             ),
         ]
 
@@ -179,6 +192,15 @@ class Unit(models.Model):
     households = models.PositiveIntegerField(_("households"), null=True, blank=True)
     residents = models.PositiveIntegerField(_("residents"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
+    property_company = models.ForeignKey(
+        "organizations.PropertyCompany",
+        verbose_name=_("property company"),
+        on_delete=models.PROTECT,
+        related_name="compounds",
+        null=True,
+        blank=True,
+        help_text=_("The company managing a compound (物业公司)."),
+    )
 
     history = HistoricalRecords()
     objects = UnitQuerySet.as_manager()
@@ -209,6 +231,11 @@ class Unit(models.Model):
                 condition=~Q(code="") & ~Q(name=""),
                 name="%(app_label)s_%(class)s_code_and_name_present",
                 violation_error_message=_("A unit needs a code and a name."),
+            ),
+            models.CheckConstraint(
+                condition=Q(property_company__isnull=True) | Q(unit_type=UnitType.COMPOUND),
+                name="%(app_label)s_%(class)s_property_company_only_compound",
+                violation_error_message=_("Only a compound has a property company."),
             ),
         ]
         indexes = [models.Index(fields=["unit_type", "organization"], name="org_unit_type_org_idx")]

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from yiling.scoping import forget_assignments
 
-from .models import Organization, RoleAssignment, Unit
+from ..models import Organization, RoleAssignment, Unit
 
 TREE_FIELDS = ["path", "depth", "numchild"]
-ORGANIZATION_FIELDS = ("code", "name", "kind", "unit", "established_on", "is_active")
+ORGANIZATION_FIELDS = ("code", "name", "kind", "unit", "established_on", "is_active", "elected_on", "term_ends_on")
 UNIT_FIELDS = (
     "code",
     "name",
@@ -25,6 +25,7 @@ UNIT_FIELDS = (
     "households",
     "residents",
     "address",
+    "property_company",
 )
 
 

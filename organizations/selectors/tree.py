@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
-from .models import Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet
+from yiling.scoping import Anchors, assignments_of, subtree_q
+
+from ..models import ORGANIZATION_ROLES, Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet
 
 if TYPE_CHECKING:
     from yiling.scoping import UserLike
@@ -80,3 +84,24 @@ def role_assignments_of(user: UserLike) -> list[RoleAssignment]:
     return list(
         RoleAssignment.objects.filter(user_id=user.pk).select_related("organization", "unit").order_by("role", "id")
     )
+
+
+def acting_reach(user: UserLike, to_unit: str = "") -> Q | None:
+    """Rows whose unit (reached through the lookup ``to_unit``) the user may act on; None: nothing.
+
+    Seeing is not acting: an agency contact sees its members but acts on no compound. Acting needs an
+    organization-bound role (staff, secretary) whose subtree covers the unit's covering organization.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if getattr(user, "is_superuser", False):
+        return Q(pk__isnull=False)
+    anchors = Anchors(organization=(f"{to_unit}__organization" if to_unit else "organization",))
+    parts = [
+        q
+        for a in assignments_of(user)
+        if a.role in ORGANIZATION_ROLES and a.organization_id
+        for q in [subtree_q(a.organization.path, anchors)]
+        if q is not None
+    ]
+    return reduce(or_, parts) if parts else None
