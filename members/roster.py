@@ -9,13 +9,10 @@ columns, so a file exported with full personal data imports back unchanged.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -30,6 +27,17 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from organizations.models import Organization, Unit
 from yiling.privacy import mask_id_number, mask_phone, redact
 from yiling.scoping import visible
+from yiling.spreadsheets import SPACE_RE as _SPACE_RE
+from yiling.spreadsheets import FileProblem as _FileProblem
+from yiling.spreadsheets import Invalid as _Invalid
+from yiling.spreadsheets import RowProblem, write_table
+from yiling.spreadsheets import cell_text as _text
+from yiling.spreadsheets import csv_rows as _csv_rows
+from yiling.spreadsheets import guarded as _guarded
+from yiling.spreadsheets import header_key as _key
+from yiling.spreadsheets import parse_date as _date
+from yiling.spreadsheets import quick_sheet_rows as _quick_sheet_rows  # noqa: F401  (the reader's own test)
+from yiling.spreadsheets import xlsx_rows as _xlsx_rows
 
 from . import services
 from .idnumbers import birth_date_of, is_male, validate_id_number
@@ -137,32 +145,6 @@ _DEFAULTS: dict[int, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class RowProblem:
-    """Something wrong in one cell. ``row`` is the row as the user sees it (sheet row, CSV line);
-    ``row`` 0 is the file as a whole."""
-
-    row: int
-    column: str
-    reason: str
-
-    def line(self) -> str:
-        """The command's output line. ``row N, column X: reason`` is a contract scripts read, so the
-        frame stays as it is in every language; only the reason is translated."""
-        if not self.row:
-            return self.reason
-        return f"row {self.row}, column {self.column}: {self.reason}"
-
-    def __str__(self) -> str:
-        if not self.row:
-            return self.reason
-        return _("row %(row)s, column %(column)s: %(reason)s") % {
-            "row": self.row,
-            "column": self.column,
-            "reason": self.reason,
-        }
-
-
 @dataclass(slots=True)
 class PreviewRow:
     """What the import does (or would do) with one good row."""
@@ -191,10 +173,6 @@ class ImportResult:
         return not self.problems
 
 
-class _Invalid(Exception):
-    """A cell's value is unusable; the message is the reason shown to the user."""
-
-
 class _Node(NamedTuple):
     pk: int
     code: str
@@ -204,35 +182,9 @@ class _Node(NamedTuple):
 
 # --- reading cells ---------------------------------------------------------------------------------
 
-_SPACE_RE = re.compile(r"\s+")
 _SCIENTIFIC_RE = re.compile(r"\d+(\.\d+)?E\+?\d+", re.IGNORECASE)
-_TIME_SUFFIX_RE = re.compile(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-_DATE_RES = (
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
-    re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?\.?"),
-    re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})(?:月(?:(?P<d>\d{1,2})[日号]?)?)?"),
-)
 _MOBILE_RE = re.compile(r"1\d{10}")
 _LANDLINE_RE = re.compile(r"(?:\((0\d{2,3})\)|(0\d{2,3})-)(\d{7,8})")
-_FORMULA_START = ("=", "+", "-", "@")
-
-
-def _text(value: Any) -> str:
-    """A cell as text: NFKC (full-width digits and letters to ASCII), stripped."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    # The export protects text that Excel would take for a formula with a leading apostrophe.
-    if text[:1] == "'" and text[1:2] in _FORMULA_START:
-        text = text[1:]
-    return text
-
-
-def _key(text: str) -> str:
-    return _SPACE_RE.sub("", text).lower()
 
 
 def _is_cjk(ch: str) -> bool:
@@ -244,38 +196,6 @@ def _name(value: Any) -> str:
     parts = _text(value).split()
     joined = "".join(parts)
     return joined if joined and all(_is_cjk(ch) for ch in joined) else " ".join(parts)
-
-
-def _date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and not value.is_integer():
-        text = repr(value)
-        # Excel keeps 2001.10 typed as a number as 2001.1: October and January look the same.
-        if re.fullmatch(r"\d{4}\.1", text):
-            raise _Invalid(
-                _("“%(value)s” could be January or October: write the date as text, e.g. 2001.01 or 2001.10.")
-                % {"value": text}
-            )
-    text = _text(value)
-    if not text:
-        return None
-    compact = _SPACE_RE.sub("", _TIME_SUFFIX_RE.sub("", text))
-    for pattern in _DATE_RES:
-        match = pattern.fullmatch(compact)
-        if match:
-            try:
-                parts = match.groupdict()
-                return date(int(parts["y"]), int(parts["m"]), int(parts.get("d") or 1))
-            except ValueError:
-                break
-    raise _Invalid(
-        _("“%(value)s” is not a date: write it like 2001-07-01, 2001.07 or 2001年7月1日.") % {"value": redact(text)}
-    )
 
 
 def _id_number(value: Any) -> str:
@@ -369,106 +289,6 @@ def _constraint_message(rule: str) -> str:
         if constraint.name == name:
             return str(constraint.get_violation_error_message())
     raise LookupError(name)
-
-
-# --- reading files ---------------------------------------------------------------------------------
-
-
-def _xlsx_rows(source: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(sheet row number, cell values) for every row of the first sheet; a missing row comes as ()."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(source, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        try:
-            rows = _quick_sheet_rows(workbook, sheet)
-        except (ImportError, AttributeError):  # an openpyxl without these internals: its public, slower way
-            # openpyxl fills in rows missing from the file, so the count is the sheet's row number.
-            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        yield from rows
-    finally:
-        workbook.close()
-
-
-def _quick_sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The sheet's rows through openpyxl's own parser, without its per-row padding and with quick
-    inline strings (what openpyxl and many exporters write): nearly twice as fast as iter_rows."""
-    from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.xml.constants import SHEET_MAIN_NS
-
-    text_tag, run_tag, inline_tag = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("t", "r", "is"))
-
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            if element.get("t") != "inlineStr":
-                return super().parse_cell(element)
-            coordinate = element.get("r")
-            if coordinate:
-                self.col_counter = column_index_from_string(coordinate.rstrip("0123456789"))
-            else:
-                self.col_counter += 1
-            inline = element.find(inline_tag)
-            value = None
-            if inline is not None:  # like openpyxl's Text.content: the text and its rich-text runs
-                value = (inline.findtext(text_tag) or "") + "".join(
-                    run.findtext(text_tag) or "" for run in inline.iterfind(run_tag)
-                )
-            return {"column": self.col_counter, "value": value}
-
-    parser = Parser(
-        sheet._get_source(),
-        sheet._shared_strings,
-        data_only=True,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
-    )
-    return _padded(parser)
-
-
-def _padded(parser: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    expected = 1
-    try:
-        for line, cells in parser.parse():
-            for missing in range(expected, line):
-                yield missing, ()
-            values: list[Any] = [None] * max((cell["column"] for cell in cells), default=0)
-            for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
-            yield line, tuple(values)
-            expected = line + 1
-    finally:
-        parser.source.close()
-
-
-def _csv_rows(source: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    data = Path(source).read_bytes() if isinstance(source, str | PathLike) else source.read()
-    if isinstance(data, str):
-        text = data
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030")  # what Excel on a Chinese Windows saves as "CSV"
-    reader = csv.reader(io.StringIO(text, newline=""))
-    line = 1
-    for cells in reader:
-        yield line, tuple(cells)
-        line = reader.line_num + 1  # a quoted cell may span lines
-
-
-class _FileProblem(Exception):
-    """The file as a whole cannot be imported; the message says why."""
-
-
-def _guarded(rows: Iterator[tuple[int, tuple[Any, ...]]]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """The reader's own failures (not a workbook, not text, broken CSV) as a problem with the file."""
-    try:
-        yield from rows
-    except Exception as exc:  # openpyxl, zipfile, csv and the codecs each fail their own way
-        raise _FileProblem(_("The file cannot be read: %(error)s") % {"error": redact(str(exc))}) from exc
 
 
 # --- the import ------------------------------------------------------------------------------------
@@ -1029,30 +849,4 @@ def export_roster(queryset: Any, *, fmt: str, full: bool) -> bytes:
         raise ValueError(f"unknown roster format {fmt!r}")
     members = queryset.select_related("home_organization", "employer", "residence").iterator(chunk_size=BATCH_SIZE)
     rows = (_export_values(member, full=full) for member in members)
-    if fmt == "csv":
-        out = io.StringIO(newline="")
-        writer = csv.writer(out)
-        writer.writerow(ROSTER_COLUMNS)
-        for values in rows:
-            # Excel runs a cell starting with = + - @ as a formula; the apostrophe keeps it text.
-            writer.writerow([f"'{v}" if v[:1] in _FORMULA_START else v for v in values])
-        return out.getvalue().encode("utf-8-sig")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="党员花名册")
-    sheet.append(ROSTER_COLUMNS)
-    for values in rows:
-        cells: list[Any] = []
-        for value in values:
-            if value[:1] == "=":
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, not a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_table(ROSTER_COLUMNS, rows, fmt=fmt, title="党员花名册")
