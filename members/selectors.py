@@ -223,3 +223,20 @@ def confirmed_checkins(*, user: UserLike, unit: Unit) -> list[CheckIn]:
         .order_by("member__name", "pk")
     )
     return list(qs)
+
+
+def member_by_identity(*, id_number: str, name: str) -> Member | None:
+    """The member with exactly this ID number and name, wherever the membership is held, or None.
+
+    Unscoped on purpose: a first secretary is sent from an agency or a firm, so the member usually
+    lives and is held outside the part of the tree of the secretary appointing him or her. Asking
+    for both the full ID number and the name keeps it from being a lookup of strangers by number.
+    """
+    from .idnumbers import normalize
+
+    number, wanted = normalize(id_number), " ".join(name.split())
+    if not number or not wanted:
+        return None
+    return (
+        Member.objects.select_related("employer", "home_organization").filter(id_number=number, name=wanted).first()
+    )
