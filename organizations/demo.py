@@ -458,6 +458,17 @@ def seed(ctx: DemoContext) -> None:
     _Seeder(ctx).run()
 
 
+def seed_governance(ctx: DemoContext) -> None:
+    """Branch posts, owners' committees, venues and money: after the roster, whose members hold the posts."""
+    from .demo_governance import seed as governance_seed
+
+    governance_seed(ctx)
+
+
+#: The governance data needs the members the roster's demo (ORDER 100) creates.
+LATER_SEEDS = [(200, seed_governance)]
+
+
 # --- demo accounts -------------------------------------------------------------------------------
 
 

@@ -102,3 +102,63 @@ def test_demo_accounts_log_in(seeded):
     response = Client().post(reverse("login"), {"username": "community", "password": demo.DEMO_PASSWORD})
     assert response.status_code == 302
     assert "district" in seeded and demo.DEMO_PASSWORD in seeded and "/admin/" in seeded
+
+
+# --- compound governance and funds (issue 4) ---------------------------------------------------------
+
+
+def _indicators(*args: str) -> dict:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("indicators", "--format", "json", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_governance_figures_of_the_case(seeded):
+    figures = _indicators()
+    assert (
+        figures["compounds"],
+        figures["compound_party_organizations"],
+        figures["owners_committees"],
+        figures["venues"],
+    ) == (70, 56, 66, 52)
+    assert figures["red_property_companies"] == 7
+    assert 0 < figures["cross_appointment_rate"] < 100
+    assert 0 < figures["fund_execution_rate"] < 100
+
+
+def test_governance_figures_of_a_community(seeded):
+    from organizations.demo import compound_plan
+
+    xingan = [c for c in compound_plan() if c["community"] == "YL-XXT-XA"]
+    figures = _indicators("--scope", "ORG-YL-XXT-XA")
+    assert figures["compounds"] == len(xingan) == 10
+    assert figures["compound_party_organizations"] == sum(c["has_branch"] for c in xingan) == 8
+    assert figures["owners_committees"] == 9  # 供销小区 has none
+    assert figures["venues"] == 8
+
+
+def test_named_compounds_of_the_case(seeded):
+    from organizations.models import BranchPosition, BranchPost, FundAllocation, FundSource, OwnersCommittee, Venue
+
+    pinghu = Unit.objects.get(name="平湖国际")
+    assert pinghu.households == 1275
+    assert pinghu.property_company.is_red
+    chutian = Unit.objects.get(name="楚天明珠")
+    first = BranchPost.objects.active().get(organization__unit=chutian, position=BranchPosition.FIRST_SECRETARY)
+    assert first.member.name == "万波"
+    assert first.member.employer.name == "区公安局"
+    committee = OwnersCommittee.objects.current().get(compound=chutian)
+    assert committee.seats.filter(member__isnull=False).exists()  # 红色业委会
+    lvzhou = Unit.objects.get(name="恒大绿洲")
+    assert lvzhou.parent.is_compound_type and lvzhou.parent.name == "绿洲社区"
+    assert Venue.objects.get(unit=lvzhou).get_kind_display() == "支部与业委会合署办公室"
+    share = FundAllocation.objects.get(organization__unit=lvzhou, source=FundSource.PUBLIC_REVENUE)
+    assert share.resolution_ref.startswith("恒大绿洲业主大会决议")
+    funds = FundAllocation.objects.filter(source=FundSource.ACTIVITY_FUND)
+    assert funds.count() == 56
+    assert {a.amount for a in funds} == {1000}
