@@ -270,12 +270,12 @@ class _GovernanceSeeder:
                 services.unit_update(unit=compound, property_company=company)
                 self.ctx.tally("property company assignments", action)
             residents = self.residents(compound)
-            elected_on = date(2021, 3 + index % 9, 1 + index % 27)
+            elected_on = date(2023, 3 + index % 9, 1 + index % 27)
             # Two compounds in three re-elect branch and committee together (同步改选).
             synchronized = index % 3 != 2
             org = self.orgs.get(org_code(c["code"])) if c["has_branch"] else None
             if org is not None:
-                branch_elected = elected_on if synchronized else date(2019, 9, 1 + index % 27)
+                branch_elected = elected_on if synchronized else date(2022, 9, 1 + index % 27)
                 branch_ends = branch_elected.replace(year=branch_elected.year + 5)
                 if (org.elected_on, org.term_ends_on) != (branch_elected, branch_ends):
                     action = "created" if org.elected_on is None else "updated"

@@ -214,9 +214,9 @@ class CommitteeSeat(models.Model):
 
 
 class BranchPosition(models.TextChoices):
+    FIRST_SECRETARY = "first_secretary", _("First secretary")
     SECRETARY = "secretary", _("Secretary")
     DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
-    FIRST_SECRETARY = "first_secretary", _("First secretary")
     COMMITTEE_MEMBER = "committee_member", _("Branch committee member")
 
 

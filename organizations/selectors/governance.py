@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -21,15 +22,19 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ..models import (
     Activity,
     Allowance,
+    BranchPosition,
     BranchPost,
+    CommitteePosition,
     CommitteeSeat,
     Expense,
     FundAllocation,
@@ -50,6 +55,15 @@ ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 #: How many of a compound's latest activities and expenses its page shows.
 RECENT = 20
+
+
+def _rank(choices: Any) -> Case:
+    """Order rows by the position's rank (the order of the choices), not alphabetically."""
+    return Case(*(When(position=value, then=Value(i)) for i, value in enumerate(choices.values)), default=Value(99))
+
+
+POSITION_RANK = _rank(BranchPosition)
+SEAT_RANK = _rank(CommitteePosition)
 
 
 def percent(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
@@ -132,6 +146,10 @@ def describe(compound: Unit) -> Unit:
     branch_end = own.term_ends_on if own is not None else None
     compound.branch_term_ends_on = branch_end  # type: ignore[attr-defined]
     compound.terms_synchronized = terms_synchronized(branch_end, compound.committee_term_ends_on)  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    compound.branch_term_expired = branch_end is not None and branch_end < today  # type: ignore[attr-defined]
+    committee_end = compound.committee_term_ends_on
+    compound.committee_term_expired = committee_end is not None and committee_end < today  # type: ignore[attr-defined]
     compound.balance = compound.allocated - compound.spent  # type: ignore[attr-defined]
     compound.execution_rate = percent(compound.spent, compound.allocated)  # type: ignore[attr-defined]
     compound.street = compound.parent.parent if compound.parent_id and compound.parent.parent_id else None  # type: ignore[attr-defined]
@@ -198,7 +216,7 @@ def compound_records(*, compound: Unit, year: int) -> CompoundRecords:
             BranchPost.objects.active()
             .filter(organization=own)
             .select_related("member", "member__employer")
-            .order_by("position", "started_on", "pk")
+            .order_by(POSITION_RANK, "started_on", "pk")
         )
         if own
         else []
@@ -209,7 +227,7 @@ def compound_records(*, compound: Unit, year: int) -> CompoundRecords:
         list(
             CommitteeSeat.objects.filter(committee=current, ended_on__isnull=True)
             .select_related("member")
-            .order_by("position", "name", "pk")
+            .order_by(SEAT_RANK, "name", "pk")
         )
         if current
         else []

@@ -162,3 +162,29 @@ def test_compound_type_communities(tree):
     services.unit_update(unit=tree["comm_c"].unit, is_compound_type=True)
     district = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
     assert [u.name for u in selectors.compound_type_communities(user=district)] == ["丙社区党委·单位"]
+
+
+def test_expired_terms_are_flagged(tree):
+    compound = tree["compound_a"].unit
+    services.owners_committee_record(compound=compound, elected_on=date(2015, 5, 1), term_ends_on=date(2020, 5, 1))
+    services.branch_term_record(
+        organization=tree["compound_a"], elected_on=date(2023, 5, 1), term_ends_on=date(2099, 5, 1)
+    )
+    row = selectors.compound_get(
+        user=user_with_role(Role.DISTRICT_STAFF, organization=tree["root"]), code=compound.code, year=YEAR
+    )
+    assert row.committee_term_expired is True
+    assert row.branch_term_expired is False
+
+
+def test_branch_posts_ordered_by_rank(tree):
+    branch = tree["compound_a"]
+    for position in (BranchPosition.COMMITTEE_MEMBER, BranchPosition.SECRETARY, BranchPosition.DEPUTY_SECRETARY):
+        services.branch_post_appoint(
+            organization=branch,
+            member=make_member(home_organization=branch),
+            position=position,
+            started_on=date(2022, 1, 1),
+        )
+    records = selectors.compound_records(compound=branch.unit, year=YEAR)
+    assert [p.position for p in records.branch_posts] == ["secretary", "deputy_secretary", "committee_member"]
