@@ -221,10 +221,11 @@ class ExpenseForm(CompoundForm):
 
     def __init__(self, *args: Any, allocations: list[FundAllocation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["allocation"].choices = [  # type: ignore[attr-defined]
-            ("", _("Choose an allocation")),
-            *((a.pk, allocation_label(a)) for a in allocations),
-        ]
+        choices = [(a.pk, allocation_label(a)) for a in allocations]
+        # With a single allocation (most branches: the activity fund) there is nothing to choose.
+        self.fields["allocation"].choices = (  # type: ignore[attr-defined]
+            choices if len(choices) == 1 else [("", _("Choose an allocation")), *choices]
+        )
 
 
 def allocation_label(allocation: FundAllocation) -> str:

@@ -357,7 +357,7 @@ def expense_record(request: HttpRequest, code: str) -> HttpResponse:
         compound,
         year,
         _("Expense of %(amount)s yuan for %(purpose)s recorded.")
-        % {"amount": expense.amount, "purpose": expense.purpose},
+        % {"amount": yuan(expense.amount), "purpose": expense.purpose},
     )
 
 
