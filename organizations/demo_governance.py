@@ -94,6 +94,8 @@ FIRST_SECRETARY = {
 }
 POLICE = agency_code(27)
 CHUTIAN = "楚天明珠"
+#: the compounds the case names
+NAMED = {"恒大绿洲", "清江润城", "平湖国际", "松湖花园", CHUTIAN, "锦绣星城", "地质花苑"}
 
 #: owners who sit on committees without being party members (names only)
 OWNER_NAMES = [
@@ -297,8 +299,8 @@ class _GovernanceSeeder:
                 committee = self.committee(compound, elected_on)
                 owners = [OWNER_NAMES[(index * 3 + k) % len(OWNER_NAMES)] for k in range(3)]
                 # The branch secretary chairs the committee and a branch committee member is its deputy
-                # (交叉任职), except in one compound in five.
-                if org is not None and index % 5:
+                # (交叉任职), except in one compound in five (never one the case names).
+                if org is not None and (index % 5 != 4 or c["name"] in NAMED):
                     self.seat(committee, CommitteePosition.CHAIR, member=residents[0])
                     self.seat(committee, CommitteePosition.DEPUTY_CHAIR, member=residents[1])
                 else:
