@@ -2,60 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
+from yiling.admin_forms import ServiceModelForm
 from yiling.scoping import visible
 
 from . import services
 from .models import CheckIn, FloatingRecord, Member, VolunteerPost
-
-
-class _TrialRun(Exception):
-    """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A model form saved by a service (:meth:`perform`), never by ``form.save()``.
-
-    Once the form's own validation passes, the service is run once in a savepoint that is always
-    rolled back. Every rule the service enforces (who may report in where, who may hold a post)
-    is so checked by the one function that enforces it, and what it rejects is shown next to the
-    field it names instead of failing on save. The admin's ``save_model`` then runs it for real.
-    """
-
-    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
-    perform: Callable[..., models.Model]
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.perform(by=None)
-                raise _TrialRun
-        except _TrialRun:
-            pass
-        except ValidationError as exc:
-            add_service_errors(self, exc)
 
 
 class MemberAdminForm(ServiceModelForm):

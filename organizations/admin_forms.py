@@ -3,15 +3,16 @@ show as form errors next to the field they name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiling.admin_forms import ServiceModelForm, add_service_errors, rolled_back
 
 from . import services
 from .models import (
@@ -27,52 +28,6 @@ from .models import (
     Venue,
 )
 from .services.governance import COMMITTEE_FIELDS, PROPERTY_COMPANY_FIELDS, VENUE_FIELDS
-
-
-class _TrialRun(Exception):
-    """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A model form saved by a service (:meth:`perform`), never by ``form.save()``.
-
-    Once the form's own validation passes, the service runs once in a savepoint that is always rolled
-    back, so every rule it enforces (no overdraft, one current committee, one secretary) is checked
-    by the one function that enforces it and shown next to the field it names. The admin's
-    ``save_model`` then runs it for real. (The same pattern as the roster admin's forms.)
-    """
-
-    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
-    perform: Callable[..., models.Model]
-
-    @property
-    def adding(self) -> bool:
-        return self.instance.pk is None
-
-    def discard_trial(self, result: models.Model) -> None:
-        """Undo what the trial run did outside the database (a stored file); nothing by default."""
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.discard_trial(self.perform(by=None))
-                raise _TrialRun
-        except _TrialRun:
-            pass
-        except ValidationError as exc:
-            add_service_errors(self, exc)
 
 
 def _values(form: forms.BaseForm, names: tuple[str, ...]) -> dict[str, Any]:
@@ -161,16 +116,12 @@ class CommitteeSeatFormSet(BaseInlineFormSet):
         changed = self.changed_forms()
         if not changed:
             return
-        try:
-            with transaction.atomic():
-                for form in changed:
-                    try:
-                        form.perform(committee=self.instance)
-                    except ValidationError as exc:
-                        add_service_errors(form, exc)
-                raise _TrialRun
-        except _TrialRun:
-            pass
+        with rolled_back():
+            for form in changed:
+                try:
+                    form.perform(committee=self.instance)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
 
 
 # --- the branch, venues and activities ---------------------------------------------------------------

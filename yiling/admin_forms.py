@@ -1,0 +1,67 @@
+"""Shared pieces of the domain admins' forms: a model form saved by a service, whose checks show as
+form errors next to the field they name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+
+class TrialRun(Exception):
+    """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A savepoint that is always rolled back: what runs inside is tried, never kept. An exception
+    raised inside (a service's ``ValidationError``) still comes out, after the rollback."""
+    try:
+        with transaction.atomic():
+            yield
+            raise TrialRun
+    except TrialRun:
+        pass
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on the form: by field where the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form saved by a service (:meth:`perform`), never by ``form.save()``.
+
+    Once the form's own validation passes, the service runs once in a savepoint that is always rolled
+    back, so every rule it enforces (who may report in where, no overdraft, one current committee) is
+    checked by the one function that enforces it and shown next to the field it names instead of
+    failing on save. The admin's ``save_model`` (``yiling.admin.ServiceAdminMixin``) then runs it for
+    real.
+    """
+
+    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
+    perform: Callable[..., models.Model]
+
+    @property
+    def adding(self) -> bool:
+        return self.instance.pk is None
+
+    def discard_trial(self, result: models.Model) -> None:
+        """Undo what the trial run did outside the database (a stored file); nothing by default."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            with rolled_back():
+                self.discard_trial(self.perform(by=None))
+        except ValidationError as exc:
+            add_service_errors(self, exc)
