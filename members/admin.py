@@ -22,7 +22,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import router, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -35,7 +35,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organizations.models import Organization
-from yiling.admin import ScopedAdminMixin
+from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
 from yiling.privacy import mask_id_number, mask_phone, redact
 from yiling.scoping import visible
 
@@ -78,19 +78,9 @@ def _sees_personal_data(request: HttpRequest) -> bool:
     return services.can_see_personal_data(request.user)
 
 
-class EndedFilter(admin.SimpleListFilter):
-    """Current (not ended) or ended records."""
-
+class EndedFilter(NotEndedFilter):
     title = _("active")
     parameter_name = "active"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(ended_on__isnull=self.value() == "yes")
-        return queryset
 
 
 class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
@@ -110,31 +100,6 @@ class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
             return mask(value)
         self.record.shows_personal_data = True
         return value
-
-
-class ServiceAdminMixin:
-    """Saves through the form's service (see ``admin_forms.ServiceModelForm``)."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = form.perform(by=request.user)
-        obj.pk = saved.pk
-
-    def _run_each(self, request: HttpRequest, queryset: QuerySet, call: Any, done_message: Any) -> None:
-        """Call ``call(obj)`` for each selected object; what a service rejects is reported, not raised."""
-        done, failed = 0, []
-        for obj in queryset:
-            try:
-                call(obj)
-            except ValidationError as exc:
-                failed.append(f"{obj}: {' '.join(exc.messages)}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
-        if failed:
-            self.message_user(  # type: ignore[attr-defined]
-                request, _("Not done: %(problems)s") % {"problems": "; ".join(failed)}, messages.WARNING
-            )
 
 
 # --- members ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from yiling.admin import ScopedAdminMixin
+from yiling.admin import ScopedAdminMixin, YesNoFilter
 
 from . import services
 from .compounds_import import export_compounds, import_compounds
@@ -59,24 +59,7 @@ def _current_committee() -> QuerySet[OwnersCommittee]:
     return OwnersCommittee.objects.filter(compound=OuterRef("pk"), is_current=True)
 
 
-class _YesNoFilter(admin.SimpleListFilter):
-    """A yes/no filter on one condition (``Q`` or ``Exists``)."""
-
-    def condition(self) -> Any:
-        return Q(pk__in=[])
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() == "yes":
-            return queryset.filter(self.condition())
-        if self.value() == "no":
-            return queryset.filter(~self.condition())
-        return queryset
-
-
-class OwnBranchFilter(_YesNoFilter):
+class OwnBranchFilter(YesNoFilter):
     title = _("own party branch")
     parameter_name = "branch"
 
@@ -84,7 +67,7 @@ class OwnBranchFilter(_YesNoFilter):
         return Q(organization__unit_id=F("pk"))
 
 
-class CommitteeFilter(_YesNoFilter):
+class CommitteeFilter(YesNoFilter):
     title = _("owners' committee")
     parameter_name = "committee"
 
@@ -92,7 +75,7 @@ class CommitteeFilter(_YesNoFilter):
         return Exists(_current_committee())
 
 
-class RedCompanyFilter(_YesNoFilter):
+class RedCompanyFilter(YesNoFilter):
     title = _("red property company")
     parameter_name = "red"
 

@@ -1,6 +1,14 @@
-"""Shared admin pieces: the scoping mixin every domain admin uses, and the user admin."""
+"""Shared admin pieces: the scoping mixin every domain admin uses, saving through services, yes/no
+list filters, and the user admin."""
 
-from django.contrib import admin
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +54,56 @@ class ScopedAdminMixin:
         kwargs = super().get_export_resource_kwargs(request, **kwargs)  # type: ignore[misc]
         kwargs["user"] = request.user
         return kwargs
+
+
+class ServiceAdminMixin:
+    """Saves through the form's service (see ``yiling.admin_forms.ServiceModelForm``)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = form.perform(by=request.user)
+        obj.pk = saved.pk
+
+    def _run_each(self, request: HttpRequest, queryset: QuerySet, call: Any, done_message: Any) -> None:
+        """Call ``call(obj)`` for each selected object; what a service refuses is reported, not raised."""
+        done, failed = 0, []
+        for obj in queryset:
+            try:
+                call(obj)
+            except ValidationError as exc:
+                failed.append(f"{obj}: {' '.join(exc.messages)}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
+        if failed:
+            self.message_user(  # type: ignore[attr-defined]
+                request, _("Not done: %(problems)s") % {"problems": "; ".join(failed)}, messages.WARNING
+            )
+
+
+class YesNoFilter(admin.SimpleListFilter):
+    """A yes/no filter on one condition (``Q`` or ``Exists``); subclasses give the title, the
+    parameter and the condition."""
+
+    def condition(self) -> Any:
+        return Q(pk__in=[])
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(self.condition())
+        if self.value() == "no":
+            return queryset.filter(~self.condition())
+        return queryset
+
+
+class NotEndedFilter(YesNoFilter):
+    """Current (not ended) or ended records; subclasses give the title and the parameter."""
+
+    def condition(self) -> Any:
+        return Q(ended_on__isnull=True)
 
 
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin  # noqa: E402
