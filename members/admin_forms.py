@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
-from yiling.admin_forms import ServiceModelForm
+from yiling.admin_forms import ServiceModelForm, SpreadsheetUploadForm
 from yiling.scoping import visible
 
 from . import services
@@ -121,26 +121,17 @@ class FloatingRecordAdminForm(ServiceModelForm):
         )
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SpreadsheetUploadForm):
     """The roster file to import, and optionally the organization its members belong to."""
 
-    file = forms.FileField(label=_("roster file"), help_text=_("An Excel (.xlsx) or CSV file."))
+    file_label = _("roster file")
+
     organization = forms.CharField(
         label=_("organization code"),
         max_length=32,
         required=False,
         help_text=_("Leave empty when the file names each member's organization."),
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an Excel (.xlsx) or CSV file."))
-        return upload
 
     def clean_organization(self) -> Organization | None:
         code = self.cleaned_data["organization"].strip()
@@ -150,3 +141,17 @@ class RosterUploadForm(forms.Form):
         if organization is None:
             raise ValidationError(_("There is no organization with this code within your reach."))
         return organization
+
+    def import_arguments(self) -> dict[str, Any]:
+        return {"organization": self.cleaned_data["organization"]}
+
+    def session_arguments(self) -> dict[str, Any]:
+        organization = self.cleaned_data["organization"]
+        return {"organization": organization.pk if organization else None}
+
+    @classmethod
+    def restore_arguments(cls, stored: dict[str, Any], user: Any) -> dict[str, Any] | None:
+        if stored.get("organization") is None:
+            return {"organization": None}
+        organization = visible(Organization, user).filter(pk=stored["organization"]).first()
+        return None if organization is None else {"organization": organization}

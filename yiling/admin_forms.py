@@ -1,14 +1,16 @@
 """Shared pieces of the domain admins' forms: a model form saved by a service, whose checks show as
-form errors next to the field they name."""
+form errors next to the field they name, and the upload form of a spreadsheet import."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 
 class TrialRun(Exception):
@@ -65,3 +67,43 @@ class ServiceModelForm(forms.ModelForm):
                 self.discard_trial(self.perform(by=None))
         except ValidationError as exc:
             add_service_errors(self, exc)
+
+
+class SpreadsheetUploadForm(forms.Form):
+    """The file of a spreadsheet import (see ``yiling.admin.SpreadsheetAdminMixin``).
+
+    A subclass names the file (``file_label``) and may ask for more: it then says what those fields
+    give the importer, and how they are kept in the session between the preview and the confirmed
+    import. ``user`` is the importing user, for fields limited to his reach.
+    """
+
+    #: The file field's label, naming what the file holds.
+    file_label: Any = None
+
+    file = forms.FileField(help_text=_("An Excel (.xlsx) or CSV file."))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.file_label is not None:
+            self.fields["file"].label = self.file_label
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise ValidationError(_("Upload an Excel (.xlsx) or CSV file."))
+        return upload
+
+    def import_arguments(self) -> dict[str, Any]:
+        """The importer's keyword arguments besides the file, from the valid form (none here)."""
+        return {}
+
+    def session_arguments(self) -> dict[str, Any]:
+        """What the session keeps (JSON) to give :meth:`import_arguments` again on confirmation."""
+        return {}
+
+    @classmethod
+    def restore_arguments(cls, stored: dict[str, Any], user: Any) -> dict[str, Any] | None:
+        """:meth:`import_arguments` again from what the session kept; None when they no longer hold
+        (what they name has gone out of the user's reach)."""
+        return {}

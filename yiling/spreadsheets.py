@@ -19,6 +19,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from .privacy import redact
@@ -35,6 +36,11 @@ _DATE_RES = (
 )
 #: Excel runs a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@")
+#: The formats ``write_table`` writes, with their content types.
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -278,3 +284,10 @@ def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: s
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def download(content: bytes, *, fmt: str, name: str) -> HttpResponse:
+    """A file ``write_table`` wrote in ``fmt``, as the download ``name.fmt``."""
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
