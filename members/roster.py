@@ -387,12 +387,7 @@ class _RosterImport(SheetImport):
         row = Row(line, values)
 
         def read(attr: int, parse: Any, *args: Any) -> Any:
-            try:
-                values[attr] = parse(cell(attr), *args)
-            except _Invalid as exc:
-                self.problem(row, attr, str(exc))
-                values[attr] = BAD
-            return values[attr]
+            return self.take(row, attr, parse, cell(attr), *args)
 
         name = read(NAME, _name)
         if name == "":
@@ -425,11 +420,7 @@ class _RosterImport(SheetImport):
                 text = _text(cell(attr))
                 values[attr] = None
                 if text:
-                    try:
-                        values[attr] = self.unit(text, attr)
-                    except _Invalid as exc:
-                        self.problem(row, attr, str(exc))
-                        values[attr] = BAD
+                    self.take(row, attr, self.unit, text, attr)
         return row
 
     def choice(self, value: Any, attr: int) -> str:
@@ -488,11 +479,7 @@ class _RosterImport(SheetImport):
             self.problem(row, EXTERNAL, too_long(self.max_length[EXTERNAL]))
         values[EXTERNAL] = external
         if home:
-            try:
-                values[HOME] = self.organization(home)
-            except _Invalid as exc:
-                self.problem(row, HOME, str(exc))
-                values[HOME] = BAD
+            self.take(row, HOME, self.organization, home)
         elif external:
             values[HOME] = None
         elif self.scope is not None:

@@ -243,14 +243,7 @@ class _CompoundImport(SheetImport):
         values = row.values
 
         def read(attr: int, parse: Any) -> Any:
-            if attr not in self.columns:
-                return KEEP
-            try:
-                values[attr] = parse(cell(attr))
-            except Invalid as exc:
-                self.problem(row, attr, str(exc))
-                values[attr] = BAD
-            return values[attr]
+            return self.take(row, attr, parse, cell(attr)) if attr in self.columns else KEEP
 
         code = read(CODE, cell_text)
         if code == "":

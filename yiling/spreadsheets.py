@@ -417,6 +417,16 @@ class SheetImport:
         order = self.columns.get(attr, len(self.headers) + attr)
         self.problems.append((line, order, RowProblem(line, self.column(attr), redact(str(reason)))))
 
+    def take(self, row: Row, attr: int, parse: Callable[..., Any], *args: Any) -> Any:
+        """``parse(*args)`` as the row's value of ``attr``. What it refuses (``Invalid``) is recorded as
+        the cell's problem, and the value is BAD."""
+        try:
+            row.values[attr] = parse(*args)
+        except Invalid as exc:
+            self.problem(row, attr, str(exc))
+            row.values[attr] = BAD
+        return row.values[attr]
+
     def file_problem(self, reason: str) -> None:
         """The file as a whole cannot be imported: the one problem reported."""
         self.problems = [(0, 0, RowProblem(0, "", reason))]
