@@ -62,7 +62,7 @@ class MemberAdminForm(ServiceModelForm):
         return cleaned
 
     def perform(self, *, by: Any) -> Member:
-        values = {f: self.cleaned_data[f] for f in services.MEMBER_FIELDS if f in self.cleaned_data}
+        values = self.cleaned_values(services.MEMBER_FIELDS)
         if self.stored is None:
             return services.member_create(by=by, **values)
         target = self.transfer_to()

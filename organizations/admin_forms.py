@@ -29,11 +29,6 @@ from .models import (
 )
 from .services.governance import COMMITTEE_FIELDS, PROPERTY_COMPANY_FIELDS, VENUE_FIELDS
 
-
-def _values(form: forms.BaseForm, names: tuple[str, ...]) -> dict[str, Any]:
-    return {f: form.cleaned_data[f] for f in names if f in form.cleaned_data}
-
-
 # --- property companies and the owners' committee -------------------------------------------------
 
 
@@ -43,7 +38,7 @@ class PropertyCompanyAdminForm(ServiceModelForm):
         fields = PROPERTY_COMPANY_FIELDS
 
     def perform(self, *, by: Any) -> PropertyCompany:
-        values = _values(self, PROPERTY_COMPANY_FIELDS)
+        values = self.cleaned_values(PROPERTY_COMPANY_FIELDS)
         if self.adding:
             return services.property_company_create(**values)
         return services.property_company_update(company=PropertyCompany.objects.get(pk=self.instance.pk), **values)
@@ -57,7 +52,7 @@ class OwnersCommitteeAdminForm(ServiceModelForm):
         fields = ("compound", *COMMITTEE_FIELDS)
 
     def perform(self, *, by: Any) -> OwnersCommittee:
-        values = _values(self, COMMITTEE_FIELDS)
+        values = self.cleaned_values(COMMITTEE_FIELDS)
         if self.adding:
             return services.owners_committee_record(compound=self.cleaned_data["compound"], **values)
         return services.owners_committee_update(committee=OwnersCommittee.objects.get(pk=self.instance.pk), **values)
@@ -133,7 +128,7 @@ class BranchPostAdminForm(ServiceModelForm):
         fields = ("organization", "member", "position", "started_on")
 
     def perform(self, *, by: Any) -> BranchPost:
-        return services.branch_post_appoint(**_values(self, self.Meta.fields))
+        return services.branch_post_appoint(**self.cleaned_values(self.Meta.fields))
 
 
 class VenueAdminForm(ServiceModelForm):
@@ -142,7 +137,7 @@ class VenueAdminForm(ServiceModelForm):
         fields = ("unit", *VENUE_FIELDS)
 
     def perform(self, *, by: Any) -> Venue:
-        values = _values(self, VENUE_FIELDS)
+        values = self.cleaned_values(VENUE_FIELDS)
         values["address"] = values.get("address") or ""
         if self.adding:
             return services.venue_create(unit=self.cleaned_data["unit"], **values)
@@ -155,7 +150,7 @@ class ActivityAdminForm(ServiceModelForm):
         fields = ("compound", "kind", "title", "held_on", "attendance", "venue", "report")
 
     def perform(self, *, by: Any) -> Activity:
-        values = _values(self, self.Meta.fields)
+        values = self.cleaned_values(self.Meta.fields)
         values["report"] = values.get("report") or ""
         return services.activity_record(by=by, **values)
 
@@ -200,7 +195,7 @@ class FundAllocationAdminForm(ServiceModelForm):
                 self.fields["granted_on"].initial = timezone.localdate()
 
     def perform(self, *, by: Any) -> FundAllocation:
-        values = _values(self, self.Meta.fields)
+        values = self.cleaned_values(self.Meta.fields)
         values["resolution_ref"] = values.get("resolution_ref") or ""
         return services.fund_allocation_create(**values)
 
@@ -219,7 +214,7 @@ class AllowanceAdminForm(ServiceModelForm):
             self.fields["year"].initial = _this_year()
 
     def perform(self, *, by: Any) -> Allowance:
-        return services.allowance_grant(**_values(self, self.Meta.fields))
+        return services.allowance_grant(**self.cleaned_values(self.Meta.fields))
 
 
 class ExpenseAdminForm(ServiceModelForm):

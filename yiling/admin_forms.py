@@ -3,7 +3,7 @@ form errors next to the field they name, and the upload form of a spreadsheet im
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,6 +54,10 @@ class ServiceModelForm(forms.ModelForm):
     @property
     def adding(self) -> bool:
         return self.instance.pk is None
+
+    def cleaned_values(self, names: Iterable[str]) -> dict[str, Any]:
+        """The cleaned values of those of ``names`` the form has: a service's keyword arguments."""
+        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
 
     def discard_trial(self, result: models.Model) -> None:
         """Undo what the trial run did outside the database (a stored file); nothing by default."""
