@@ -9,25 +9,17 @@ view is recorded as a ``PersonalDataAccess``.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import stat
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
@@ -35,9 +27,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organizations.models import Organization
-from yiling.admin import ScopedAdminMixin
+from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin, SpreadsheetAdminMixin
 from yiling.privacy import mask_id_number, mask_phone, redact
-from yiling.scoping import visible
 
 from . import services
 from .admin_forms import (
@@ -62,35 +53,15 @@ from .roster import export_roster, import_roster
 ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 #: ... and shown masked on the page, which searches by the digits the mask leaves.
 MASKED_ID_NUMBER_SHAPE = re.compile(r"([0-9]{4})\*{10}([0-9]{3}[0-9X])")
-#: Uploaded roster files wait here, named by a random token kept in the session, until confirmed.
-IMPORT_DIR = Path(tempfile.gettempdir()) / "yiling-roster-imports"
-IMPORT_SESSION_KEY = "members.roster_import"
-IMPORT_MAX_AGE = 24 * 3600
-IMPORT_PREVIEW_ROWS = 200
-EXPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
-FORMAT_VAR = "format"
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:
     return services.can_see_personal_data(request.user)
 
 
-class EndedFilter(admin.SimpleListFilter):
-    """Current (not ended) or ended records."""
-
+class EndedFilter(NotEndedFilter):
     title = _("active")
     parameter_name = "active"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(ended_on__isnull=self.value() == "yes")
-        return queryset
 
 
 class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
@@ -112,31 +83,6 @@ class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
         return value
 
 
-class ServiceAdminMixin:
-    """Saves through the form's service (see ``admin_forms.ServiceModelForm``)."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = form.perform(by=request.user)
-        obj.pk = saved.pk
-
-    def _run_each(self, request: HttpRequest, queryset: QuerySet, call: Any, done_message: Any) -> None:
-        """Call ``call(obj)`` for each selected object; what a service rejects is reported, not raised."""
-        done, failed = 0, []
-        for obj in queryset:
-            try:
-                call(obj)
-            except ValidationError as exc:
-                failed.append(f"{obj}: {' '.join(exc.messages)}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
-        if failed:
-            self.message_user(  # type: ignore[attr-defined]
-                request, _("Not done: %(problems)s") % {"problems": "; ".join(failed)}, messages.WARNING
-            )
-
-
 # --- members ------------------------------------------------------------------------------------
 
 
@@ -156,10 +102,8 @@ class MemberChangeList(ChangeList):
 
 
 @admin.register(Member)
-class MemberAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = MemberAdminForm
-    change_list_template = "admin/members/member/change_list.html"
-    import_template = "admin/members/member/import.html"
     list_display = (
         "name",
         "gender",
@@ -287,162 +231,33 @@ class MemberAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
                 )
         return response
 
-    # --- roster import and export --------------------------------------------------------------
+    # --- roster import and export (the views are SpreadsheetAdminMixin's) ---------------------
 
-    def get_urls(self) -> list[Any]:
-        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path("import/", self.admin_site.admin_view(self.import_view), name=f"{prefix}_import"),
-            path("export/", self.admin_site.admin_view(self.export_view), name=f"{prefix}_export"),
-            *super().get_urls(),
-        ]
+    import_template = "admin/members/member/import.html"
+    upload_form = RosterUploadForm
+    #: Uploaded rosters wait here, named by a random token kept in the session, until confirmed.
+    import_dir = Path(tempfile.gettempdir()) / "yiling-roster-imports"
+    import_session_key = "members.roster_import"
+    import_title = _("Import roster")
+    imported_message = _("Roster imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d.")
+    export_labels = {"xlsx": _("Export roster (Excel)"), "csv": _("Export roster (CSV)")}
+    export_name = "members"
 
-    def has_import_permission(self, request: HttpRequest) -> bool:
-        return self.has_add_permission(request) and self.has_change_permission(request)
+    def import_file(
+        self, request: HttpRequest, path: str, *, filename: str, dry_run: bool, organization: Organization | None
+    ) -> Any:
+        return import_roster(path, filename=filename, organization=organization, user=request.user, dry_run=dry_run)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra_context = {"has_import_permission": self.has_import_permission(request), **(extra_context or {})}
-        return super().changelist_view(request, extra_context)
-
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        """The changelist's members, as filtered and searched, as a roster file."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        fmt = request.GET.get(FORMAT_VAR, "xlsx")
-        if fmt not in EXPORT_TYPES:
-            return HttpResponseBadRequest()
-        # The changelist reads its filters from the query string, where it would take the
-        # format for a filter it does not know.
-        request.GET = request.GET.copy()
-        request.GET.pop(FORMAT_VAR, None)
-        try:
-            members = self.get_changelist_instance(request).get_queryset(request)
-        except IncorrectLookupParameters:
-            return HttpResponseRedirect(reverse("admin:members_member_changelist"))
+    def export_file(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> bytes:
         full = _sees_personal_data(request)
-        content = export_roster(members, fmt=fmt, full=full)
+        content = export_roster(queryset, fmt=fmt, full=full)
         if full:
             services.personal_data_viewed(
                 user=request.user,
-                members=members.select_related(None).only("pk", "name"),
+                members=queryset.select_related(None).only("pk", "name"),
                 purpose=PersonalDataAccess.Purpose.EXPORT,
             )
-        response = HttpResponse(content, content_type=EXPORT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="members-{timezone.localdate():%Y%m%d}.{fmt}"'
-        return response
-
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        """Upload a roster, see what it would do, then confirm (only when it has no problems)."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        if request.method == "POST" and "token" in request.POST:
-            pending = self._pending_import(request, request.POST["token"])
-            if pending is None:
-                self.message_user(
-                    request, _("The uploaded file is no longer available; upload it again."), messages.ERROR
-                )
-                return HttpResponseRedirect(request.path)
-            file_path, filename, organization = pending
-            result = import_roster(
-                str(file_path), filename=filename, organization=organization, user=request.user, dry_run=False
-            )
-            if not result.ok:
-                return self._render_import(request, RosterUploadForm(user=request.user), result=result)
-            self._discard_import(request)
-            self.message_user(
-                request,
-                _("Roster imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d.")
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:members_member_changelist"))
-
-        if request.method == "POST":
-            form = RosterUploadForm(request.POST, request.FILES, user=request.user)
-        else:
-            form = RosterUploadForm(user=request.user)
-        if form.is_bound and form.is_valid():
-            upload, organization = form.cleaned_data["file"], form.cleaned_data["organization"]
-            token, file_path = self._stash_upload(request, upload, organization)
-            result = import_roster(
-                str(file_path), filename=upload.name, organization=organization, user=request.user, dry_run=True
-            )
-            return self._render_import(request, form, result=result, token=token if result.ok else "")
-        return self._render_import(request, form)
-
-    def _render_import(self, request: HttpRequest, form: RosterUploadForm, result: Any = None, token: str = "") -> Any:
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Import roster"),
-            "opts": self.opts,
-            "form": form,
-            "result": result,
-            # Whatever the importer says about a cell, an ID number or phone in it stays masked.
-            "problems": [redact(str(p)) for p in result.problems] if result else [],
-            "rows": result.preview[:IMPORT_PREVIEW_ROWS] if result else [],
-            "more_rows": max(0, len(result.preview) - IMPORT_PREVIEW_ROWS) if result else 0,
-            "token": token,
-        }
-        return TemplateResponse(request, self.import_template, context)
-
-    def _stash_upload(self, request: HttpRequest, upload: Any, organization: Organization | None) -> tuple[str, Path]:
-        self._discard_import(request)
-        _private_import_dir()
-        _sweep_old_uploads()
-        token = secrets.token_hex(16)
-        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-        file_path = IMPORT_DIR / f"{token}{suffix}"
-        # The roster holds personal data: readable by the portal's own account only.
-        with os.fdopen(os.open(file_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        request.session[IMPORT_SESSION_KEY] = {
-            "token": token,
-            "suffix": suffix,
-            "filename": upload.name,
-            "organization": organization.pk if organization else None,
-        }
-        return token, file_path
-
-    def _pending_import(self, request: HttpRequest, token: str) -> tuple[Path, str, Organization | None] | None:
-        pending = request.session.get(IMPORT_SESSION_KEY)
-        if not pending or not secrets.compare_digest(str(pending["token"]), str(token)):
-            return None
-        file_path = IMPORT_DIR / f"{pending['token']}{pending['suffix']}"
-        if not file_path.exists():
-            return None
-        organization = None
-        if pending["organization"] is not None:
-            organization = visible(Organization, request.user).filter(pk=pending["organization"]).first()
-            if organization is None:
-                return None
-        return file_path, pending["filename"], organization
-
-    def _discard_import(self, request: HttpRequest) -> None:
-        pending = request.session.pop(IMPORT_SESSION_KEY, None)
-        if pending:
-            (IMPORT_DIR / f"{pending['token']}{pending['suffix']}").unlink(missing_ok=True)
-
-
-def _private_import_dir() -> Path:
-    """The upload directory, refusing one that another account made (a shared /tmp)."""
-    IMPORT_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = IMPORT_DIR.lstat()
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-        raise ImproperlyConfigured(f"{IMPORT_DIR} must be a directory only the portal's account can use")
-    return IMPORT_DIR
-
-
-def _sweep_old_uploads() -> None:
-    """Uploads previewed but never confirmed are removed after a day."""
-    cutoff = time.time() - IMPORT_MAX_AGE
-    for stale in IMPORT_DIR.iterdir():
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:
-            pass
+        return content
 
 
 # --- report-ins, posts, floating records --------------------------------------------------------

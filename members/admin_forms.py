@@ -2,60 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organizations.models import Organization
+from yiling.admin_forms import ServiceModelForm, SpreadsheetUploadForm
 from yiling.scoping import visible
 
 from . import services
 from .models import CheckIn, FloatingRecord, Member, VolunteerPost
-
-
-class _TrialRun(Exception):
-    """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A model form saved by a service (:meth:`perform`), never by ``form.save()``.
-
-    Once the form's own validation passes, the service is run once in a savepoint that is always
-    rolled back. Every rule the service enforces (who may report in where, who may hold a post)
-    is so checked by the one function that enforces it, and what it rejects is shown next to the
-    field it names instead of failing on save. The admin's ``save_model`` then runs it for real.
-    """
-
-    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
-    perform: Callable[..., models.Model]
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.perform(by=None)
-                raise _TrialRun
-        except _TrialRun:
-            pass
-        except ValidationError as exc:
-            add_service_errors(self, exc)
 
 
 class MemberAdminForm(ServiceModelForm):
@@ -102,7 +62,7 @@ class MemberAdminForm(ServiceModelForm):
         return cleaned
 
     def perform(self, *, by: Any) -> Member:
-        values = {f: self.cleaned_data[f] for f in services.MEMBER_FIELDS if f in self.cleaned_data}
+        values = self.cleaned_values(services.MEMBER_FIELDS)
         if self.stored is None:
             return services.member_create(by=by, **values)
         target = self.transfer_to()
@@ -161,26 +121,17 @@ class FloatingRecordAdminForm(ServiceModelForm):
         )
 
 
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SpreadsheetUploadForm):
     """The roster file to import, and optionally the organization its members belong to."""
 
-    file = forms.FileField(label=_("roster file"), help_text=_("An Excel (.xlsx) or CSV file."))
+    file_label = _("roster file")
+
     organization = forms.CharField(
         label=_("organization code"),
         max_length=32,
         required=False,
         help_text=_("Leave empty when the file names each member's organization."),
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an Excel (.xlsx) or CSV file."))
-        return upload
 
     def clean_organization(self) -> Organization | None:
         code = self.cleaned_data["organization"].strip()
@@ -190,3 +141,17 @@ class RosterUploadForm(forms.Form):
         if organization is None:
             raise ValidationError(_("There is no organization with this code within your reach."))
         return organization
+
+    def import_arguments(self) -> dict[str, Any]:
+        return {"organization": self.cleaned_data["organization"]}
+
+    def session_arguments(self) -> dict[str, Any]:
+        organization = self.cleaned_data["organization"]
+        return {"organization": organization.pk if organization else None}
+
+    @classmethod
+    def restore_arguments(cls, stored: dict[str, Any], user: Any) -> dict[str, Any] | None:
+        if stored.get("organization") is None:
+            return {"organization": None}
+        organization = visible(Organization, user).filter(pk=stored["organization"]).first()
+        return None if organization is None else {"organization": organization}

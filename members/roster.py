@@ -10,11 +10,10 @@ columns, so a file exported with full personal data imports back unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from os import PathLike
-from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -25,19 +24,26 @@ from django.utils.translation import override
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from organizations.models import Organization, Unit
-from yiling.privacy import mask_id_number, mask_phone, redact
+from yiling.privacy import mask_id_number, mask_phone
 from yiling.scoping import visible
+from yiling.spreadsheets import (
+    BAD,
+    KEEP,
+    ImportResult,
+    Marker,
+    PreviewRow,
+    Row,
+    SheetImport,
+    ambiguous,
+    outside_message,
+    too_long,
+    write_table,
+)
 from yiling.spreadsheets import SPACE_RE as _SPACE_RE
-from yiling.spreadsheets import FileProblem as _FileProblem
 from yiling.spreadsheets import Invalid as _Invalid
-from yiling.spreadsheets import RowProblem, write_table
 from yiling.spreadsheets import cell_text as _text
-from yiling.spreadsheets import csv_rows as _csv_rows
-from yiling.spreadsheets import guarded as _guarded
 from yiling.spreadsheets import header_key as _key
 from yiling.spreadsheets import parse_date as _date
-from yiling.spreadsheets import quick_sheet_rows as _quick_sheet_rows  # noqa: F401  (the reader's own test)
-from yiling.spreadsheets import xlsx_rows as _xlsx_rows
 
 from . import services
 from .idnumbers import birth_date_of, is_male, validate_id_number
@@ -48,8 +54,6 @@ from .models import EMPLOYER_TYPES, RESIDENCE_TYPES, Category, Education, Gender
 BATCH_SIZE = 2000
 #: bulk_update writes one CASE per field and row; PostgreSQL slows down sharply on larger batches.
 UPDATE_BATCH_SIZE = 500
-#: How far down the sheet the header row may sit (below title rows).
-HEADER_SCAN_ROWS = 10
 
 #: The member attributes the import sets (the service's fields, foreign keys by id), in the order
 #: rows hold them.
@@ -93,6 +97,7 @@ _HEADER_ALIASES = {
     "所在党组织": HOME,
     "所在支部": HOME,
 }
+_HEADER_BY_KEY = {_key(header): attr for header, attr in (*_COLUMNS, *_HEADER_ALIASES.items())}
 #: Columns a roster cannot do without.
 REQUIRED = (NAME, ID, JOINED, CATEGORY)
 
@@ -117,22 +122,12 @@ _EDUCATION_WORDS = {
 _WORDS = {GENDER: _GENDER_WORDS, STATUS: _STATUS_WORDS, CATEGORY: _CATEGORY_WORDS, EDUCATION: _EDUCATION_WORDS}
 
 
-class _Marker:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-#: A value the file does not give: an existing member keeps his, a new one gets the default.
-KEEP = _Marker("KEEP")
-#: A cell that could not be read (its problem is already recorded).
-BAD = _Marker("BAD")
+# Besides KEEP (a value the file does not give: an existing member keeps his, a new one gets the
+# default) and BAD (a cell that could not be read), a row may hold:
 #: 党员状态 left empty: decided from 转正日期 once the existing member (if any) is known.
-DERIVE = _Marker("DERIVE")
+DERIVE = Marker("DERIVE")
 #: 所在党支部 left empty under --organization: the organization, unless already held below it.
-SCOPE = _Marker("SCOPE")
+SCOPE = Marker("SCOPE")
 
 _DEFAULTS: dict[int, Any] = {
     ETHNICITY: "汉族",
@@ -146,31 +141,18 @@ _DEFAULTS: dict[int, Any] = {
 
 
 @dataclass(slots=True)
-class PreviewRow:
-    """What the import does (or would do) with one good row."""
+class MemberPreview(PreviewRow):
+    """A good row of the preview; its ``changes`` are the names of the fields that change."""
 
-    row: int
-    action: str  # "create" | "update" | "unchanged"
     name: str
     masked_id: str
     organization: str
-    changes: list[str] = field(default_factory=list)
 
 
 @dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    #: One entry per good row, in file order (rows with problems have none).
-    preview: list[PreviewRow] = field(default_factory=list)
+class RosterResult(ImportResult):
     #: The members created or updated, after a real (not dry-run) import without problems.
     member_ids: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 class _Node(NamedTuple):
@@ -294,24 +276,15 @@ def _constraint_message(rule: str) -> str:
 # --- the import ------------------------------------------------------------------------------------
 
 
-class _Row:
-    __slots__ = ("line", "values", "bad")
+class _RosterImport(SheetImport):
+    headers = HEADERS
+    header_by_key = _HEADER_BY_KEY
+    header_marks = (NAME, ID)
+    required = REQUIRED
 
-    def __init__(self, line: int, values: list[Any]) -> None:
-        self.line = line
-        self.values = values
-        self.bad = False
-
-
-class _RosterImport:
     def __init__(self, *, organization: Organization | None, user: Any) -> None:
+        super().__init__(user=user)
         self.scope = organization
-        self.user = user
-        self.scoped_user = user is not None and not (user.is_active and getattr(user, "is_superuser", False))
-        self.problems: list[tuple[int, int, RowProblem]] = []
-        self.header_line = 0
-        self.columns: dict[int, int] = {}  # attr → column index in the file
-        self.header_text: dict[int, str] = {}  # attr → header as written in the file
         self.aliases = _choice_aliases()
         self.messages = {
             rule: _constraint_message(rule)
@@ -329,13 +302,13 @@ class _RosterImport:
 
     # problems
 
-    def problem(self, row: _Row | int, attr: int, reason: str) -> None:
-        line = row if isinstance(row, int) else row.line
-        if not isinstance(row, int):
-            row.bad = True
-        column = self.header_text.get(attr, HEADERS[attr])
-        order = self.columns.get(attr, len(ATTRS) + attr)
-        self.problems.append((line, order, RowProblem(line, column, redact(str(reason)))))
+    def wrong_type_message(self) -> str:
+        return _("Save the roster as an Excel workbook (.xlsx) or as CSV.")
+
+    def no_header_message(self) -> str:
+        return _("No header row found: one of the first %(n)d rows must hold the headers 姓名 and 公民身份号码.") % {
+            "n": self.header_scan_rows
+        }
 
     # lookups
 
@@ -381,10 +354,10 @@ class _RosterImport:
                 % {"value": text, "scope": self.scope}
             )
         if len(inside) > 1:
-            raise _Invalid(_ambiguous(text, inside))
+            raise _Invalid(ambiguous(text, (n.code for n in inside)))
         node = inside[0]
         if self.scoped_user and node.pk not in self.visible_orgs:
-            raise _Invalid(_outside_message())
+            raise _Invalid(outside_message())
         return node.pk
 
     def unit(self, text: str, attr: int) -> int:
@@ -398,62 +371,29 @@ class _RosterImport:
                 raise _Invalid(_("The employer must be an agency or an enterprise."))
             raise _Invalid(_("A member lives in a compound or a community."))
         if len(fitting) > 1:
-            raise _Invalid(_ambiguous(text, fitting))
+            raise _Invalid(ambiguous(text, (n.code for n in fitting)))
         node = fitting[0]
         if self.scoped_user and node.pk not in self.visible_units:
-            raise _Invalid(_outside_message())
+            raise _Invalid(outside_message())
         return node.pk
-
-    # the header
-
-    def find_header(self, rows: Iterator[tuple[int, tuple[Any, ...]]]) -> None:
-        for line, cells in rows:
-            columns: dict[int, int] = {}
-            texts: dict[int, str] = {}
-            for index, cell in enumerate(cells):
-                text = _text(cell)
-                key = _key(text).strip("*")
-                attr = _HEADER_BY_KEY.get(key)
-                if attr is not None and attr not in columns:
-                    columns[attr] = index
-                    texts[attr] = text
-            if NAME in columns and ID in columns:
-                self.header_line, self.columns, self.header_text = line, columns, texts
-                return
-            if line >= HEADER_SCAN_ROWS:
-                break
-        raise _FileProblem(
-            _("No header row found: one of the first %(n)d rows must hold the headers 姓名 and 公民身份号码.")
-            % {"n": HEADER_SCAN_ROWS}
-        )
 
     # one row, cell by cell
 
-    def parse(self, line: int, cells: tuple[Any, ...]) -> _Row | None:
-        width = len(cells)
-
-        def cell(attr: int) -> Any:
-            index = self.columns.get(attr)
-            return cells[index] if index is not None and index < width else None
-
-        if not _text(cell(NAME)) and not _text(cell(ID)) and sum(1 for c in cells if _text(c)) <= 1:
-            return None  # an empty row, or a note under the table (制表人：…)
+    def parse(self, line: int, cells: tuple[Any, ...]) -> Row | None:
+        cell = self.cells(cells)
+        if self.is_blank(cells, cell):
+            return None
         values: list[Any] = [KEEP] * len(ATTRS)
-        row = _Row(line, values)
+        row = Row(line, values)
 
         def read(attr: int, parse: Any, *args: Any) -> Any:
-            try:
-                values[attr] = parse(cell(attr), *args)
-            except _Invalid as exc:
-                self.problem(row, attr, str(exc))
-                values[attr] = BAD
-            return values[attr]
+            return self.take(row, attr, parse, cell(attr), *args)
 
         name = read(NAME, _name)
         if name == "":
             self.problem(row, NAME, self.messages["name_present"])
         elif name is not BAD and len(name) > self.max_length[NAME]:
-            self.problem(row, NAME, _too_long(self.max_length[NAME]))
+            self.problem(row, NAME, too_long(self.max_length[NAME]))
         number = read(ID, _id_number)
         self.read_gender(row, cell(GENDER), number)
         self.read_birth_date(row, cell(BIRTH), number)
@@ -461,7 +401,7 @@ class _RosterImport:
             ethnicity = _text(cell(ETHNICITY)) or "汉族"
             values[ETHNICITY] = ethnicity
             if len(ethnicity) > self.max_length[ETHNICITY]:
-                self.problem(row, ETHNICITY, _too_long(self.max_length[ETHNICITY]))
+                self.problem(row, ETHNICITY, too_long(self.max_length[ETHNICITY]))
         if PHONE in self.columns:
             read(PHONE, _phone)
         for attr in (EDUCATION, CATEGORY, STATUS):
@@ -480,11 +420,7 @@ class _RosterImport:
                 text = _text(cell(attr))
                 values[attr] = None
                 if text:
-                    try:
-                        values[attr] = self.unit(text, attr)
-                    except _Invalid as exc:
-                        self.problem(row, attr, str(exc))
-                        values[attr] = BAD
+                    self.take(row, attr, self.unit, text, attr)
         return row
 
     def choice(self, value: Any, attr: int) -> str:
@@ -499,7 +435,7 @@ class _RosterImport:
             words = "、".join(words[0] for words in _WORDS[attr].values())
             raise _Invalid(_("“%(value)s” is not one of: %(choices)s.") % {"value": text, "choices": words}) from None
 
-    def read_gender(self, row: _Row, value: Any, number: Any) -> None:
+    def read_gender(self, row: Row, value: Any, number: Any) -> None:
         given = ""
         if _text(value):
             try:
@@ -518,7 +454,7 @@ class _RosterImport:
             )
         row.values[GENDER] = from_id
 
-    def read_birth_date(self, row: _Row, value: Any, number: Any) -> None:
+    def read_birth_date(self, row: Row, value: Any, number: Any) -> None:
         try:
             given = _date(value)
         except _Invalid as exc:
@@ -535,19 +471,15 @@ class _RosterImport:
             self.problem(row, BIRTH, _("Does not match the birth date inside the ID number."))
         row.values[BIRTH] = from_id
 
-    def read_membership(self, row: _Row, cell: Any) -> None:
+    def read_membership(self, row: Row, cell: Any) -> None:
         values = row.values
         home = _text(cell(HOME))
         external = _text(cell(EXTERNAL))
         if len(external) > self.max_length[EXTERNAL]:
-            self.problem(row, EXTERNAL, _too_long(self.max_length[EXTERNAL]))
+            self.problem(row, EXTERNAL, too_long(self.max_length[EXTERNAL]))
         values[EXTERNAL] = external
         if home:
-            try:
-                values[HOME] = self.organization(home)
-            except _Invalid as exc:
-                self.problem(row, HOME, str(exc))
-                values[HOME] = BAD
+            self.take(row, HOME, self.organization, home)
         elif external:
             values[HOME] = None
         elif self.scope is not None:
@@ -558,7 +490,7 @@ class _RosterImport:
 
     # against the database, a batch of rows at a time
 
-    def resolve(self, rows: list[_Row], result: ImportResult, plan: _Plan) -> None:
+    def resolve(self, rows: list[Row], result: RosterResult, plan: _Plan) -> None:
         numbers = [r.values[ID] for r in rows if r.values[ID] is not BAD]
         existing: dict[str, tuple[Any, ...]] = {}
         if numbers:
@@ -573,7 +505,7 @@ class _RosterImport:
         for row in rows:
             current = existing.get(row.values[ID])
             if current is not None and current[0] in hidden:
-                self.problem(row, ID, _outside_message())
+                self.problem(row, ID, outside_message())
             merged = self.merge(row, current[2:] if current else None)
             self.check_rules(row, merged)
             if row.bad:
@@ -584,19 +516,21 @@ class _RosterImport:
             if current is None:
                 result.created += 1
                 plan.creates.append(merged)
-                result.preview.append(PreviewRow(row.line, "create", name, mask_id_number(number), where, []))
+                result.preview.append(MemberPreview(row.line, "create", name, mask_id_number(number), where))
                 continue
             changed = [i for i, (new, old) in enumerate(zip(merged, current[2:], strict=True)) if new != old]
             if not changed:
                 result.unchanged += 1
-                result.preview.append(PreviewRow(row.line, "unchanged", name, mask_id_number(number), where, []))
+                result.preview.append(MemberPreview(row.line, "unchanged", name, mask_id_number(number), where))
                 continue
             result.updated += 1
             plan.updates.append((current, merged, changed))
             changes = [self.verbose[i] for i in changed]
-            result.preview.append(PreviewRow(row.line, "update", name, mask_id_number(number), where, changes))
+            result.preview.append(
+                MemberPreview(row.line, "update", name, mask_id_number(number), where, changes=changes)
+            )
 
-    def merge(self, row: _Row, current: tuple[Any, ...] | None) -> list[Any]:
+    def merge(self, row: Row, current: tuple[Any, ...] | None) -> list[Any]:
         """Fill what the row leaves open from the existing member (or the defaults), in place."""
         values = row.values
         if values[HOME] is SCOPE:
@@ -618,7 +552,7 @@ class _RosterImport:
                 values[STATUS] = MemberStatus.FULL if full else MemberStatus.PROBATIONARY
         return values
 
-    def check_rules(self, row: _Row, values: list[Any]) -> None:
+    def check_rules(self, row: Row, values: list[Any]) -> None:
         """Member's check constraints, on the values the member will have."""
         born, joined, full = values[BIRTH], values[JOINED], values[FULL]
         if isinstance(born, date) and isinstance(joined, date) and joined <= born:
@@ -634,33 +568,15 @@ class _RosterImport:
             and values[RESIDENCE] in (None, BAD)
         ):
             # A member held outside the district with nowhere to live would vanish from the user's sight.
-            self.problem(row, HOME, _outside_message())
+            self.problem(row, HOME, outside_message())
 
     # the whole run
 
-    def run(self, source: Any, filename: str, dry_run: bool) -> ImportResult:
-        result = ImportResult()
-        suffix = Path(filename).suffix.lower()
-        if suffix in (".xlsx", ".xlsm"):
-            reader = _xlsx_rows
-        elif suffix == ".csv":
-            reader = _csv_rows
-        else:
-            result.problems.append(RowProblem(0, "", _("Save the roster as an Excel workbook (.xlsx) or as CSV.")))
-            return result
-        try:
-            rows = _guarded(reader(source))
-            self.find_header(rows)
-            missing = [attr for attr in REQUIRED if attr not in self.columns]
-            for attr in missing:
-                self.problem(self.header_line, attr, _("This column is missing from the header row."))
-            if missing:
-                return self.finish(result)
-            self.load_lookups()
-            parsed = self.parse_all(rows)
-        except _FileProblem as exc:
-            result.problems.append(RowProblem(0, "", str(exc)))
-            return result
+    def run(self, source: Any, filename: str, dry_run: bool) -> RosterResult:
+        result = RosterResult()
+        parsed = self.read(source, filename)
+        if parsed is None:
+            return self.finish(result)
         self.verbose = [str(Member._meta.get_field(a.removesuffix("_id")).verbose_name) for a in ATTRS]
         plan = _Plan()
         for start in range(0, len(parsed), BATCH_SIZE):
@@ -670,8 +586,8 @@ class _RosterImport:
         result.member_ids = plan.write(user=self.user)
         return self.finish(result)
 
-    def parse_all(self, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> list[_Row]:
-        parsed: list[_Row] = []
+    def parse_rows(self, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> list[Row]:
+        parsed: list[Row] = []
         first_line: dict[str, int] = {}
         for line, cells in rows:
             row = self.parse(line, cells)
@@ -685,28 +601,11 @@ class _RosterImport:
             parsed.append(row)
         return parsed
 
-    def finish(self, result: ImportResult) -> ImportResult:
-        self.problems.sort(key=lambda item: (item[0], item[1]))
-        result.problems = [problem for _line, _order, problem in self.problems]
+    def finish(self, result: RosterResult) -> RosterResult:  # type: ignore[override]
+        super().finish(result)
         if result.problems:
             result.member_ids = []
         return result
-
-
-_HEADER_BY_KEY = {_key(header): attr for header, attr in (*_COLUMNS, *_HEADER_ALIASES.items())}
-
-
-def _ambiguous(text: str, nodes: list[_Node]) -> str:
-    codes = "、".join(sorted(n.code for n in nodes))
-    return _("More than one has the name “%(value)s”: use the code (%(codes)s).") % {"value": text, "codes": codes}
-
-
-def _outside_message() -> str:
-    return _("This is outside your part of the organization tree.")
-
-
-def _too_long(limit: int) -> str:
-    return _("At most %(n)d characters.") % {"n": limit}
 
 
 class _Plan:
@@ -797,7 +696,7 @@ def import_roster(
     organization: Organization | None = None,
     user: Any = None,
     dry_run: bool = False,
-) -> ImportResult:
+) -> RosterResult:
     """Check a roster file and, when every row is good (and not ``dry_run``), write it in one transaction.
 
     ``organization`` limits 所在党支部 to its subtree and is the default for rows leaving it empty (an

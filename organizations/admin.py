@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from yiling.admin import ScopedAdminMixin
+from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
 from yiling.scoping import assignments_of, visible
 
 from . import services
@@ -180,44 +180,9 @@ def reaches_whole_district(user: Any) -> bool:
     )
 
 
-class ActiveFilter(admin.SimpleListFilter):
-    """Current (not ended) or ended records."""
-
+class ActiveFilter(NotEndedFilter):
     title = _("current")
     parameter_name = "current"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() in ("yes", "no"):
-            return queryset.filter(ended_on__isnull=self.value() == "yes")
-        return queryset
-
-
-class ServiceAdminMixin:
-    """Saves through the form's service (see ``admin_forms.ServiceModelForm``)."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = form.perform(by=request.user)
-        obj.pk = saved.pk
-
-    def _run_each(self, request: HttpRequest, queryset: QuerySet, call: Any, done_message: Any) -> None:
-        """Call ``call(obj)`` for each selected object; what a service refuses is reported, not raised."""
-        done, failed = 0, []
-        for obj in queryset:
-            try:
-                call(obj)
-            except ValidationError as exc:
-                failed.append(f"{obj}: {' '.join(exc.messages)}")
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
-        if failed:
-            self.message_user(  # type: ignore[attr-defined]
-                request, _("Not done: %(problems)s") % {"problems": "; ".join(failed)}, messages.WARNING
-            )
 
 
 class RecordedOnlyMixin:

@@ -3,15 +3,16 @@ show as form errors next to the field they name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiling.admin_forms import ServiceModelForm, add_service_errors, rolled_back
 
 from . import services
 from .models import (
@@ -28,57 +29,6 @@ from .models import (
 )
 from .services.governance import COMMITTEE_FIELDS, PROPERTY_COMPANY_FIELDS, VENUE_FIELDS
 
-
-class _TrialRun(Exception):
-    """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's ``ValidationError`` on the form: by field where the form has it, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A model form saved by a service (:meth:`perform`), never by ``form.save()``.
-
-    Once the form's own validation passes, the service runs once in a savepoint that is always rolled
-    back, so every rule it enforces (no overdraft, one current committee, one secretary) is checked
-    by the one function that enforces it and shown next to the field it names. The admin's
-    ``save_model`` then runs it for real. (The same pattern as the roster admin's forms.)
-    """
-
-    #: Each subclass calls its one service here; ``by`` is the acting user (None in the trial run).
-    perform: Callable[..., models.Model]
-
-    @property
-    def adding(self) -> bool:
-        return self.instance.pk is None
-
-    def discard_trial(self, result: models.Model) -> None:
-        """Undo what the trial run did outside the database (a stored file); nothing by default."""
-
-    def _post_clean(self) -> None:
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            with transaction.atomic():
-                self.discard_trial(self.perform(by=None))
-                raise _TrialRun
-        except _TrialRun:
-            pass
-        except ValidationError as exc:
-            add_service_errors(self, exc)
-
-
-def _values(form: forms.BaseForm, names: tuple[str, ...]) -> dict[str, Any]:
-    return {f: form.cleaned_data[f] for f in names if f in form.cleaned_data}
-
-
 # --- property companies and the owners' committee -------------------------------------------------
 
 
@@ -88,7 +38,7 @@ class PropertyCompanyAdminForm(ServiceModelForm):
         fields = PROPERTY_COMPANY_FIELDS
 
     def perform(self, *, by: Any) -> PropertyCompany:
-        values = _values(self, PROPERTY_COMPANY_FIELDS)
+        values = self.cleaned_values(PROPERTY_COMPANY_FIELDS)
         if self.adding:
             return services.property_company_create(**values)
         return services.property_company_update(company=PropertyCompany.objects.get(pk=self.instance.pk), **values)
@@ -102,7 +52,7 @@ class OwnersCommitteeAdminForm(ServiceModelForm):
         fields = ("compound", *COMMITTEE_FIELDS)
 
     def perform(self, *, by: Any) -> OwnersCommittee:
-        values = _values(self, COMMITTEE_FIELDS)
+        values = self.cleaned_values(COMMITTEE_FIELDS)
         if self.adding:
             return services.owners_committee_record(compound=self.cleaned_data["compound"], **values)
         return services.owners_committee_update(committee=OwnersCommittee.objects.get(pk=self.instance.pk), **values)
@@ -161,16 +111,12 @@ class CommitteeSeatFormSet(BaseInlineFormSet):
         changed = self.changed_forms()
         if not changed:
             return
-        try:
-            with transaction.atomic():
-                for form in changed:
-                    try:
-                        form.perform(committee=self.instance)
-                    except ValidationError as exc:
-                        add_service_errors(form, exc)
-                raise _TrialRun
-        except _TrialRun:
-            pass
+        with rolled_back():
+            for form in changed:
+                try:
+                    form.perform(committee=self.instance)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
 
 
 # --- the branch, venues and activities ---------------------------------------------------------------
@@ -182,7 +128,7 @@ class BranchPostAdminForm(ServiceModelForm):
         fields = ("organization", "member", "position", "started_on")
 
     def perform(self, *, by: Any) -> BranchPost:
-        return services.branch_post_appoint(**_values(self, self.Meta.fields))
+        return services.branch_post_appoint(**self.cleaned_values(self.Meta.fields))
 
 
 class VenueAdminForm(ServiceModelForm):
@@ -191,7 +137,7 @@ class VenueAdminForm(ServiceModelForm):
         fields = ("unit", *VENUE_FIELDS)
 
     def perform(self, *, by: Any) -> Venue:
-        values = _values(self, VENUE_FIELDS)
+        values = self.cleaned_values(VENUE_FIELDS)
         values["address"] = values.get("address") or ""
         if self.adding:
             return services.venue_create(unit=self.cleaned_data["unit"], **values)
@@ -204,7 +150,7 @@ class ActivityAdminForm(ServiceModelForm):
         fields = ("compound", "kind", "title", "held_on", "attendance", "venue", "report")
 
     def perform(self, *, by: Any) -> Activity:
-        values = _values(self, self.Meta.fields)
+        values = self.cleaned_values(self.Meta.fields)
         values["report"] = values.get("report") or ""
         return services.activity_record(by=by, **values)
 
@@ -249,7 +195,7 @@ class FundAllocationAdminForm(ServiceModelForm):
                 self.fields["granted_on"].initial = timezone.localdate()
 
     def perform(self, *, by: Any) -> FundAllocation:
-        values = _values(self, self.Meta.fields)
+        values = self.cleaned_values(self.Meta.fields)
         values["resolution_ref"] = values.get("resolution_ref") or ""
         return services.fund_allocation_create(**values)
 
@@ -268,7 +214,7 @@ class AllowanceAdminForm(ServiceModelForm):
             self.fields["year"].initial = _this_year()
 
     def perform(self, *, by: Any) -> Allowance:
-        return services.allowance_grant(**_values(self, self.Meta.fields))
+        return services.allowance_grant(**self.cleaned_values(self.Meta.fields))
 
 
 class ExpenseAdminForm(ServiceModelForm):

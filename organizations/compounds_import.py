@@ -12,7 +12,6 @@ an exported file imports back unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from os import PathLike
@@ -27,15 +26,20 @@ from django.utils.translation import gettext as _
 from yiling.privacy import redact
 from yiling.scoping import visible
 from yiling.spreadsheets import (
-    FileProblem,
+    BAD,
+    KEEP,
+    ImportResult,
     Invalid,
-    RowProblem,
+    PreviewRow,
+    Row,
+    SheetImport,
+    ambiguous,
     cell_text,
-    guarded,
     header_key,
+    outside_message,
     parse_date,
     plain_text,
-    reader_for,
+    too_long,
     write_table,
 )
 
@@ -86,25 +90,10 @@ _HEADER_ALIASES = {
 _HEADER_BY_KEY = {header_key(h): attr for h, attr in (*((h, a) for a, h in HEADERS.items()), *_HEADER_ALIASES.items())}
 #: Columns a compound list cannot do without.
 REQUIRED = (CODE, NAME, COMMUNITY)
-#: How far down the sheet the header row may sit (below title rows).
-HEADER_SCAN_ROWS = 10
 #: The largest count a PositiveIntegerField holds on every database.
 _MAX_COUNT = 2_147_483_647
 _COUNT_RE = re.compile(r"(\d{1,3}(,\d{3})+|\d+)(户|人)?")
 
-
-class _Marker:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-#: A column the file does not have: an existing compound keeps its value, a new one gets the default.
-KEEP = _Marker("KEEP")
-#: A cell that could not be read (its problem is already recorded).
-BAD = _Marker("BAD")
 
 #: Which column a service's complaint about a field belongs to, per kind of write.
 _UNIT_FIELD_COLUMNS = {
@@ -130,30 +119,12 @@ _UNIT_FIELDS = {
 
 
 @dataclass(slots=True)
-class PreviewRow:
-    """What the import does (or would do) with one good row."""
+class CompoundPreview(PreviewRow):
+    """A good row of the preview; its ``changes`` are the headers of the columns that change."""
 
-    row: int
-    action: str  # "create" | "update" | "unchanged"
     code: str
     name: str
     community: str
-    #: The headers of the columns that change.
-    changes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    #: One entry per good row, in file order (rows with problems have none).
-    preview: list[PreviewRow] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 class _Rollback(Exception):
@@ -161,17 +132,10 @@ class _Rollback(Exception):
 
 
 @dataclass
-class _Row:
-    line: int
-    values: dict[int, Any]
-    bad: bool = False
-
-
-@dataclass
 class _Plan:
     """The writes one good row makes."""
 
-    row: _Row
+    row: Row
     existing: Unit | None
     community: Unit | None
     #: Unit fields to set (all of them for a new compound).
@@ -208,21 +172,6 @@ def _count_message(text: str) -> str:
     return _("“%(value)s” is not a whole number of 0 or more.") % {"value": redact(text)}
 
 
-def _ambiguous(text: str, codes: list[str]) -> str:
-    return _("More than one has the name “%(value)s”: use the code (%(codes)s).") % {
-        "value": text,
-        "codes": "、".join(sorted(codes)),
-    }
-
-
-def _outside_message() -> str:
-    return _("This is outside your part of the organization tree.")
-
-
-def _too_long(limit: int) -> str:
-    return _("At most %(n)d characters.") % {"n": limit}
-
-
 def _same(unit: Unit, name: str, value: Any) -> bool:
     """Whether the unit already has ``value`` in field ``name`` (foreign keys compared by id, no query)."""
     if name in ("parent", "organization", "property_company"):
@@ -253,14 +202,14 @@ class _Index:
         return self.by_name.get(text) or self.by_name.get(cell_text(text), [])
 
 
-class _CompoundImport:
+class _CompoundImport(SheetImport):
+    headers = HEADERS
+    header_by_key = _HEADER_BY_KEY
+    header_marks = (CODE, NAME)
+    required = REQUIRED
+
     def __init__(self, *, user: Any) -> None:
-        self.user = user
-        self.scoped_user = user is not None and not (user.is_active and getattr(user, "is_superuser", False))
-        self.problems: list[tuple[int, int, RowProblem]] = []
-        self.header_line = 0
-        self.columns: dict[int, int] = {}  # attr → column index in the file
-        self.header_text: dict[int, str] = {}  # attr → header as written in the file
+        super().__init__(user=user)
         self.today = timezone.localdate()
         self.max_length = {
             attr: Unit._meta.get_field(name).max_length
@@ -269,17 +218,12 @@ class _CompoundImport:
 
     # problems
 
-    def column(self, attr: int) -> str:
-        return self.header_text.get(attr, HEADERS[attr])
+    def no_header_message(self) -> str:
+        return _("No header row found: one of the first %(n)d rows must hold the headers 小区编码 and 小区名称.") % {
+            "n": self.header_scan_rows
+        }
 
-    def problem(self, row: _Row | int, attr: int, reason: str) -> None:
-        line = row if isinstance(row, int) else row.line
-        if not isinstance(row, int):
-            row.bad = True
-        order = self.columns.get(attr, len(HEADERS) + attr)
-        self.problems.append((line, order, RowProblem(line, self.column(attr), redact(str(reason)))))
-
-    def service_problem(self, row: _Row, exc: ValidationError, columns: dict[str, int], fallback: int) -> None:
+    def service_problem(self, row: Row, exc: ValidationError, columns: dict[str, int], fallback: int) -> None:
         if hasattr(exc, "error_dict"):
             for name, errors in exc.error_dict.items():
                 attr = columns.get(name, fallback) if name != NON_FIELD_ERRORS else fallback
@@ -289,58 +233,24 @@ class _CompoundImport:
             for message in exc.messages:
                 self.problem(row, fallback, message)
 
-    # the header
-
-    def find_header(self, rows: Iterator[tuple[int, tuple[Any, ...]]]) -> None:
-        for line, cells in rows:
-            columns: dict[int, int] = {}
-            texts: dict[int, str] = {}
-            for index, cell in enumerate(cells):
-                text = cell_text(cell)
-                attr = _HEADER_BY_KEY.get(header_key(text).strip("*"))
-                if attr is not None and attr not in columns:
-                    columns[attr] = index
-                    texts[attr] = text
-            if CODE in columns and NAME in columns:
-                self.header_line, self.columns, self.header_text = line, columns, texts
-                return
-            if line >= HEADER_SCAN_ROWS:
-                break
-        raise FileProblem(
-            _("No header row found: one of the first %(n)d rows must hold the headers 小区编码 and 小区名称.")
-            % {"n": HEADER_SCAN_ROWS}
-        )
-
     # one row, cell by cell
 
-    def parse(self, line: int, cells: tuple[Any, ...]) -> _Row | None:
-        width = len(cells)
-
-        def cell(attr: int) -> Any:
-            index = self.columns.get(attr)
-            return cells[index] if index is not None and index < width else None
-
-        if not cell_text(cell(CODE)) and not cell_text(cell(NAME)) and sum(1 for c in cells if cell_text(c)) <= 1:
-            return None  # an empty row, or a note under the table (制表人：…)
-        row = _Row(line, dict.fromkeys(HEADERS, KEEP))
+    def parse(self, line: int, cells: tuple[Any, ...]) -> Row | None:
+        cell = self.cells(cells)
+        if self.is_blank(cells, cell):
+            return None
+        row = Row(line, dict.fromkeys(HEADERS, KEEP))
         values = row.values
 
         def read(attr: int, parse: Any) -> Any:
-            if attr not in self.columns:
-                return KEEP
-            try:
-                values[attr] = parse(cell(attr))
-            except Invalid as exc:
-                self.problem(row, attr, str(exc))
-                values[attr] = BAD
-            return values[attr]
+            return self.take(row, attr, parse, cell(attr)) if attr in self.columns else KEEP
 
         code = read(CODE, cell_text)
         if code == "":
             self.problem(row, CODE, _("The compound code is required, e.g. CP-013."))
             values[CODE] = BAD
         elif len(code) > self.max_length[CODE]:
-            self.problem(row, CODE, _too_long(self.max_length[CODE]))
+            self.problem(row, CODE, too_long(self.max_length[CODE]))
             values[CODE] = BAD
         else:
             try:
@@ -352,13 +262,13 @@ class _CompoundImport:
         if name == "":
             self.problem(row, NAME, _("The compound's name is required."))
         elif len(name) > self.max_length[NAME]:
-            self.problem(row, NAME, _too_long(self.max_length[NAME]))
+            self.problem(row, NAME, too_long(self.max_length[NAME]))
         read(COMMUNITY, plain_text)
         read(HOUSEHOLDS, _count)
         read(RESIDENTS, _count)
         address = read(ADDRESS, plain_text)
         if address is not KEEP and len(address) > self.max_length[ADDRESS]:
-            self.problem(row, ADDRESS, _too_long(self.max_length[ADDRESS]))
+            self.problem(row, ADDRESS, too_long(self.max_length[ADDRESS]))
         company = read(COMPANY, plain_text)
         if company is not KEEP:
             values[COMPANY] = self.company(row, company) if company else None
@@ -366,7 +276,7 @@ class _CompoundImport:
             read(attr, parse_date)
         return row
 
-    def company(self, row: _Row, text: str) -> Any:
+    def company(self, row: Row, text: str) -> Any:
         found = self.companies.find(text)
         if not found:
             self.problem(
@@ -379,10 +289,10 @@ class _CompoundImport:
 
     # lookups, a fixed number of queries for the whole file
 
-    def load_companies(self) -> None:
+    def load_lookups(self) -> None:
         self.companies = _Index(list(PropertyCompany.objects.order_by()))
 
-    def load_units(self, rows: list[_Row]) -> None:
+    def load_units(self, rows: list[Row]) -> None:
         codes = {r.values[CODE] for r in rows if isinstance(r.values[CODE], str)}
         self.units = {
             u.code: u for u in Unit.objects.filter(code__in=codes).select_related("organization", "parent").order_by()
@@ -403,7 +313,7 @@ class _CompoundImport:
 
     # against the database
 
-    def plan(self, row: _Row, first_line: dict[str, int]) -> _Plan | None:
+    def plan(self, row: Row, first_line: dict[str, int]) -> _Plan | None:
         values = row.values
         code = values[CODE]
         existing = None
@@ -421,7 +331,7 @@ class _CompoundImport:
                 )
                 existing = None
             elif existing is not None and not self.sees(existing):
-                self.problem(row, CODE, _outside_message())
+                self.problem(row, CODE, outside_message())
                 return None  # nothing more to say about a compound the user may not see
         community = self.resolve_community(row, existing)
         if row.bad:
@@ -432,7 +342,7 @@ class _CompoundImport:
         self.plan_branch(plan)
         return None if row.bad else plan
 
-    def resolve_community(self, row: _Row, existing: Unit | None) -> Unit | None:
+    def resolve_community(self, row: Row, existing: Unit | None) -> Unit | None:
         text = row.values[COMMUNITY]
         if not text:
             if existing is not None and existing.parent_id is None:
@@ -447,11 +357,11 @@ class _CompoundImport:
             self.problem(row, COMMUNITY, _("No community with the code or name “%(value)s”.") % {"value": text})
             return None
         if len(candidates) > 1:
-            self.problem(row, COMMUNITY, _ambiguous(text, [c.code for c in candidates]))
+            self.problem(row, COMMUNITY, ambiguous(text, [c.code for c in candidates]))
             return None
         community = candidates[0]
         if not self.sees(community):
-            self.problem(row, COMMUNITY, _outside_message())
+            self.problem(row, COMMUNITY, outside_message())
             return None
         if existing is not None and _own_branch(existing) is not None:
             self.problem(
@@ -488,7 +398,7 @@ class _CompoundImport:
         columns = {"parent": COMMUNITY, **{name: attr for attr, name in _UNIT_FIELDS.items()}}
         plan.changes.extend(self.column(attr) for attr in sorted({columns[n] for n in changed if n in columns}))
 
-    def both_dates(self, row: _Row, elected_attr: int, ends_attr: int) -> tuple[date, date] | None:
+    def both_dates(self, row: Row, elected_attr: int, ends_attr: int) -> tuple[date, date] | None:
         """A term's two dates; None when neither is given (or one could not be read)."""
         elected, ends = row.values[elected_attr], row.values[ends_attr]
         if BAD in (elected, ends):
@@ -598,23 +508,9 @@ class _CompoundImport:
 
     def run(self, source: Any, filename: str, dry_run: bool) -> ImportResult:
         result = ImportResult()
-        reader = reader_for(filename)
-        if reader is None:
-            result.problems.append(RowProblem(0, "", _("Save the file as an Excel workbook (.xlsx) or as CSV.")))
-            return result
-        try:
-            rows = guarded(reader(source))
-            self.find_header(rows)
-            missing = [attr for attr in REQUIRED if attr not in self.columns]
-            for attr in missing:
-                self.problem(self.header_line, attr, _("This column is missing from the header row."))
-            if missing:
-                return self.finish(result)
-            self.load_companies()
-            parsed = [row for line, cells in rows if (row := self.parse(line, cells)) is not None]
-        except FileProblem as exc:
-            result.problems.append(RowProblem(0, "", str(exc)))
-            return result
+        parsed = self.read(source, filename)
+        if parsed is None:
+            return self.finish(result)
         self.load_units(parsed)
         first_line: dict[str, int] = {}
         plans = [plan for row in parsed if (plan := self.plan(row, first_line)) is not None]
@@ -643,12 +539,9 @@ class _CompoundImport:
             action = "unchanged"
             result.unchanged += 1
         name = values[NAME] if isinstance(values[NAME], str) else plan.existing.name  # type: ignore[union-attr]
-        result.preview.append(PreviewRow(plan.row.line, action, values[CODE], name, community, plan.changes))
-
-    def finish(self, result: ImportResult) -> ImportResult:
-        self.problems.sort(key=lambda item: (item[0], item[1]))
-        result.problems = [problem for _line, _order, problem in self.problems]
-        return result
+        result.preview.append(
+            CompoundPreview(plan.row.line, action, values[CODE], name, community, changes=plan.changes)
+        )
 
 
 def import_compounds(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members import selectors as member_selectors
-from yiling.spreadsheets import write_table
+from yiling.spreadsheets import CONTENT_TYPES, download, write_table
 
 from . import selectors, services
 from .forms import (
@@ -68,10 +68,6 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
 # a 404 for a compound outside the user's acting reach, so nothing is written there. Each action is
 # one POST calling one service; a refusal is shown on the page again with what was typed.
 
-EXPORT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 #: The columns of the fund-execution export (the file is read by people, in Chinese).
 EXECUTION_HEADERS = ("街道", "社区", "小区", "小区编码", "拨付(元)", "支出(元)", "余额(元)", "执行率(%)")
 EXECUTION_TOTAL = "合计"
@@ -380,10 +376,8 @@ def fund_execution(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     execution = selectors.fund_execution(user=request.user, year=year)
     fmt = request.GET.get("format", "")
-    if fmt in EXPORT_TYPES:
-        response = HttpResponse(_execution_file(execution, fmt), content_type=EXPORT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="fund-execution-{year}.{fmt}"'
-        return response
+    if fmt in CONTENT_TYPES:
+        return download(_execution_file(execution, fmt), fmt=fmt, name=f"fund-execution-{year}")
     return render(
         request,
         "organizations/fund_execution.html",

@@ -2,8 +2,10 @@
 
 Files come as people fill them in: title rows above the headers, headers with stray spaces or
 full-width letters, dates written a dozen ways, numbers Excel stored as floats. The pieces here read
-such a file row by row and turn cells into clean values; each importer (the roster, the compounds)
-decides what its columns mean. Problems are reported as ``row N, column X: reason`` lines.
+such a file row by row and turn cells into clean values, and ``SheetImport`` is the frame of an
+importer: it finds the header row, reads the rows and collects their problems, while each importer
+(the roster, the compounds) decides what its columns mean. Problems are reported as
+``row N, column X: reason`` lines.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from .privacy import redact
@@ -35,6 +38,11 @@ _DATE_RES = (
 )
 #: Excel runs a cell starting with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@")
+#: The formats ``write_table`` writes, with their content types.
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
 
 
 @dataclass(frozen=True)
@@ -278,3 +286,215 @@ def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: s
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def download(content: bytes, *, fmt: str, name: str) -> HttpResponse:
+    """A file ``write_table`` wrote in ``fmt``, as the download ``name.fmt``."""
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+# --- importers -------------------------------------------------------------------------------------
+
+
+class Marker:
+    """A value no cell holds, put where a row's value is yet to be decided."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: A value the file does not give: what exists keeps its own, something new gets the default.
+KEEP = Marker("KEEP")
+#: A cell that could not be read (its problem is already recorded).
+BAD = Marker("BAD")
+
+
+class Row:
+    """One row as an importer reads it: its line, its values by attribute, and whether it has a problem."""
+
+    __slots__ = ("line", "values", "bad")
+
+    def __init__(self, line: int, values: Any) -> None:
+        self.line = line
+        self.values = values
+        self.bad = False
+
+
+@dataclass(slots=True)
+class PreviewRow:
+    """What an import does (or would do) with one good row; each importer adds what names the row."""
+
+    row: int
+    action: str  # "create" | "update" | "unchanged"
+    #: What changes, as the user knows it (headers, field names).
+    changes: list[str] = field(default_factory=list, kw_only=True)
+
+
+@dataclass
+class ImportResult:
+    """What an import did or, on a dry run, would do."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    #: One entry per good row, in file order (rows with problems have none).
+    preview: list[Any] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def outside_message() -> str:
+    return _("This is outside your part of the organization tree.")
+
+
+def too_long(limit: int) -> str:
+    return _("At most %(n)d characters.") % {"n": limit}
+
+
+def ambiguous(text: str, codes: Iterable[str]) -> str:
+    return _("More than one has the name “%(value)s”: use the code (%(codes)s).") % {
+        "value": text,
+        "codes": "、".join(sorted(codes)),
+    }
+
+
+class SheetImport:
+    """The frame of an importer: the header row, the rows, and their problems, sorted as the file has them.
+
+    A column is known by an attribute (a small int, the same for every spelling of its header). A
+    subclass says which headers it knows (:attr:`headers`, :attr:`header_by_key`), which mark the
+    header row (:attr:`header_marks`) and which the file must have (:attr:`required`), and reads a
+    row in :meth:`parse`.
+    """
+
+    #: attribute → its header as the export writes it.
+    headers: dict[int, str]
+    #: ``header_key`` of every header the import reads (aliases too) → attribute.
+    header_by_key: dict[str, int]
+    #: The attributes whose headers mark the header row; a row without any of them is empty.
+    header_marks: tuple[int, ...]
+    #: The attributes a file cannot do without.
+    required: tuple[int, ...]
+    #: How far down the sheet the header row may sit (below title rows).
+    header_scan_rows = 10
+
+    def __init__(self, *, user: Any) -> None:
+        self.user = user
+        #: Whether the user's reach limits what the file may touch (None is the command line).
+        self.scoped_user = user is not None and not (user.is_active and getattr(user, "is_superuser", False))
+        self.problems: list[tuple[int, int, RowProblem]] = []
+        self.header_line = 0
+        self.columns: dict[int, int] = {}  # attribute → column index in the file
+        self.header_text: dict[int, str] = {}  # attribute → header as written in the file
+
+    #: Why the header row was not found, naming the headers that mark it.
+    no_header_message: Callable[[], str]
+    #: The row read from its cells; None for a row to pass over (see :meth:`is_blank`).
+    parse: Callable[[int, tuple[Any, ...]], Row | None]
+
+    def wrong_type_message(self) -> str:
+        return _("Save the file as an Excel workbook (.xlsx) or as CSV.")
+
+    # problems
+
+    def column(self, attr: int) -> str:
+        """The column as the user knows it: its header as written in the file, else as exported."""
+        return self.header_text.get(attr, self.headers[attr])
+
+    def problem(self, row: Row | int, attr: int, reason: str) -> None:
+        """Record a problem in a column of a row (or of the header row, by line)."""
+        line = row if isinstance(row, int) else row.line
+        if not isinstance(row, int):
+            row.bad = True
+        order = self.columns.get(attr, len(self.headers) + attr)
+        self.problems.append((line, order, RowProblem(line, self.column(attr), redact(str(reason)))))
+
+    def take(self, row: Row, attr: int, parse: Callable[..., Any], *args: Any) -> Any:
+        """``parse(*args)`` as the row's value of ``attr``. What it refuses (``Invalid``) is recorded as
+        the cell's problem, and the value is BAD."""
+        try:
+            row.values[attr] = parse(*args)
+        except Invalid as exc:
+            self.problem(row, attr, str(exc))
+            row.values[attr] = BAD
+        return row.values[attr]
+
+    def file_problem(self, reason: str) -> None:
+        """The file as a whole cannot be imported: the one problem reported."""
+        self.problems = [(0, 0, RowProblem(0, "", reason))]
+
+    def finish(self, result: ImportResult) -> ImportResult:
+        self.problems.sort(key=lambda item: (item[0], item[1]))
+        result.problems = [problem for _line, _order, problem in self.problems]
+        return result
+
+    # reading
+
+    def cells(self, cells: tuple[Any, ...]) -> Callable[[int], Any]:
+        """The cell of a row under an attribute's column (None where the row or the file has none)."""
+        width = len(cells)
+        columns = self.columns
+
+        def cell(attr: int) -> Any:
+            index = columns.get(attr)
+            return cells[index] if index is not None and index < width else None
+
+        return cell
+
+    def is_blank(self, cells: tuple[Any, ...], cell: Callable[[int], Any]) -> bool:
+        """An empty row, or a note under the table (制表人：…)."""
+        return not any(cell_text(cell(attr)) for attr in self.header_marks) and (
+            sum(1 for c in cells if cell_text(c)) <= 1
+        )
+
+    def find_header(self, rows: Rows) -> None:
+        for line, cells in rows:
+            columns: dict[int, int] = {}
+            texts: dict[int, str] = {}
+            for index, cell in enumerate(cells):
+                text = cell_text(cell)
+                attr = self.header_by_key.get(header_key(text).strip("*"))
+                if attr is not None and attr not in columns:
+                    columns[attr] = index
+                    texts[attr] = text
+            if all(attr in columns for attr in self.header_marks):
+                self.header_line, self.columns, self.header_text = line, columns, texts
+                return
+            if line >= self.header_scan_rows:
+                break
+        raise FileProblem(self.no_header_message())
+
+    def read(self, source: Any, filename: str) -> list[Row] | None:
+        """The rows of the file, parsed; None when the file cannot be imported at all (its problems
+        are recorded): not a spreadsheet, unreadable, no header row, a required column missing."""
+        reader = reader_for(filename)
+        if reader is None:
+            self.file_problem(self.wrong_type_message())
+            return None
+        try:
+            rows = guarded(reader(source))
+            self.find_header(rows)
+            missing = [attr for attr in self.required if attr not in self.columns]
+            for attr in missing:
+                self.problem(self.header_line, attr, _("This column is missing from the header row."))
+            if missing:
+                return None
+            self.load_lookups()
+            return self.parse_rows(rows)
+        except FileProblem as exc:
+            self.file_problem(str(exc))
+            return None
+
+    def load_lookups(self) -> None:
+        """Once the header is known, before the rows are read: what the rows are checked against."""
+
+    def parse_rows(self, rows: Rows) -> list[Row]:
+        return [row for line, cells in rows if (row := self.parse(line, cells)) is not None]

@@ -58,7 +58,7 @@ def staff_user(tree, *, full: bool, role: str = Role.DISTRICT_STAFF, organizatio
 @pytest.fixture(autouse=True)
 def import_dir(tmp_path, monkeypatch):
     """Uploaded rosters wait in the test's own directory."""
-    monkeypatch.setattr("members.admin.IMPORT_DIR", tmp_path / "imports")
+    monkeypatch.setattr("members.admin.MemberAdmin.import_dir", tmp_path / "imports")
     return tmp_path / "imports"
 
 

@@ -427,7 +427,7 @@ def test_quick_sheet_reader_reads_what_openpyxl_reads(tmp_path, write_only):
     from openpyxl.cell.rich_text import CellRichText, TextBlock
     from openpyxl.cell.text import InlineFont
 
-    from members.roster import _quick_sheet_rows
+    from yiling.spreadsheets import quick_sheet_rows as _quick_sheet_rows
 
     workbook = Workbook(write_only=write_only)
     sheet = workbook.create_sheet("花名册") if write_only else workbook.active

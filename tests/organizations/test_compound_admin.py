@@ -33,7 +33,7 @@ EXPORT = "admin:organizations_compound_export"
 @pytest.fixture(autouse=True)
 def import_dir(tmp_path, monkeypatch):
     """Uploaded lists wait in the test's own directory."""
-    monkeypatch.setattr("organizations.admin_compounds.IMPORT_DIR", tmp_path / "imports")
+    monkeypatch.setattr("organizations.admin_compounds.CompoundAdmin.import_dir", tmp_path / "imports")
     return tmp_path / "imports"
 
 
