@@ -32,6 +32,7 @@ from ..models import (
     Venue,
 )
 from ..models.governance import DEFAULT_ACTIVITY_FUND, RECEIPT_MAX_BYTES, SINGLE_HOLDER_POSITIONS
+from .tree import apply_changes
 
 #: The member category of an in-service member (members.models.Category.IN_SERVICE), the only kind
 #: that can be sent as a first secretary.
@@ -39,20 +40,6 @@ IN_SERVICE = "in_service"
 PROPERTY_COMPANY_FIELDS = ("code", "name", "is_red", "party_organization", "contact")
 VENUE_FIELDS = ("name", "kind", "area", "address", "opened_on", "is_active")
 COMMITTEE_FIELDS = ("elected_on", "term_ends_on", "notes")
-
-
-def _apply(obj: Any, allowed: tuple[str, ...], changes: dict[str, Any], what: str) -> Any:
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise TypeError(f"{what}() got unexpected fields {sorted(unknown)}")
-    changed = [f for f, v in changes.items() if getattr(obj, f) != v]
-    if not changed:
-        return obj
-    for f in changed:
-        setattr(obj, f, changes[f])
-    obj.full_clean()
-    obj.save(update_fields=changed)
-    return obj
 
 
 def _require_compound(unit: Unit, field: str = "compound") -> None:
@@ -87,7 +74,7 @@ def property_company_create(
 
 @transaction.atomic
 def property_company_update(*, company: PropertyCompany, **changes: Any) -> PropertyCompany:
-    return _apply(company, PROPERTY_COMPANY_FIELDS, changes, "property_company_update")
+    return apply_changes(company, PROPERTY_COMPANY_FIELDS, changes, "property_company_update")
 
 
 # --- the branch: term and posts ------------------------------------------------------------------
@@ -192,7 +179,7 @@ def owners_committee_record(
 
 @transaction.atomic
 def owners_committee_update(*, committee: OwnersCommittee, **changes: Any) -> OwnersCommittee:
-    return _apply(committee, COMMITTEE_FIELDS, changes, "owners_committee_update")
+    return apply_changes(committee, COMMITTEE_FIELDS, changes, "owners_committee_update")
 
 
 @transaction.atomic
@@ -256,7 +243,7 @@ def venue_create(
 
 @transaction.atomic
 def venue_update(*, venue: Venue, **changes: Any) -> Venue:
-    return _apply(venue, VENUE_FIELDS, changes, "venue_update")
+    return apply_changes(venue, VENUE_FIELDS, changes, "venue_update")
 
 
 @transaction.atomic

@@ -29,6 +29,26 @@ UNIT_FIELDS = (
 )
 
 
+def apply_changes(
+    obj: Any, allowed: tuple[str, ...], changes: dict[str, Any], what: str, *, exclude: list[str] | None = None
+) -> Any:
+    """Set the fields of ``changes`` that differ, validate and save only those; nothing when none differ.
+
+    ``allowed`` are the fields the calling service ``what`` may change; any other is a programming error.
+    """
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise TypeError(f"{what}() got unexpected fields {sorted(unknown)}")
+    changed = [f for f, v in changes.items() if getattr(obj, f) != v]
+    if not changed:
+        return obj
+    for f in changed:
+        setattr(obj, f, changes[f])
+    obj.full_clean(exclude=exclude)
+    obj.save(update_fields=changed)
+    return obj
+
+
 @transaction.atomic
 def organization_create(
     *,
@@ -52,17 +72,7 @@ def organization_create(
 @transaction.atomic
 def organization_update(*, organization: Organization, **changes: Any) -> Organization:
     """Change an organization's own fields (not its place in the tree: see organization_move)."""
-    unknown = set(changes) - set(ORGANIZATION_FIELDS)
-    if unknown:
-        raise TypeError(f"organization_update() got unexpected fields {sorted(unknown)}")
-    changed = [f for f, v in changes.items() if getattr(organization, f) != v]
-    if not changed:
-        return organization
-    for f in changed:
-        setattr(organization, f, changes[f])
-    organization.full_clean(exclude=TREE_FIELDS)
-    organization.save(update_fields=changed)
-    return organization
+    return apply_changes(organization, ORGANIZATION_FIELDS, changes, "organization_update", exclude=TREE_FIELDS)
 
 
 def check_move(*, organization: Organization, new_parent: Organization | None) -> None:
@@ -109,17 +119,7 @@ def unit_create(**fields: Any) -> Unit:
 
 @transaction.atomic
 def unit_update(*, unit: Unit, **changes: Any) -> Unit:
-    unknown = set(changes) - set(UNIT_FIELDS)
-    if unknown:
-        raise TypeError(f"unit_update() got unexpected fields {sorted(unknown)}")
-    changed = [f for f, v in changes.items() if getattr(unit, f) != v]
-    if not changed:
-        return unit
-    for f in changed:
-        setattr(unit, f, changes[f])
-    unit.full_clean()
-    unit.save(update_fields=changed)
-    return unit
+    return apply_changes(unit, UNIT_FIELDS, changes, "unit_update")
 
 
 @transaction.atomic
