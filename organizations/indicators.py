@@ -62,9 +62,7 @@ def red_property_companies(scope: Organization | None) -> int:
 def cross_appointment_rate(scope: Organization | None) -> Decimal | None:
     """Seats of current owners' committees held by someone who also holds a post in the compound's own
     branch, as a share of all such seats (compounds that have both)."""
-    rows = selectors.with_governance(selectors.compounds_within(scope), year=timezone.localdate().year)
-    totals = rows.filter(organizations__is_active=True).aggregate(seats=Sum("seat_count"), cross=Sum("cross_count"))
-    return selectors.percent(totals["cross"] or 0, totals["seats"] or 0)
+    return selectors.cross_appointment_rate(selectors.compounds_within(scope))
 
 
 @indicator("fund_execution_rate", _("Fund execution rate this year (%)"))

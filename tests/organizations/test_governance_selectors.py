@@ -188,3 +188,14 @@ def test_branch_posts_ordered_by_rank(tree):
         )
     records = selectors.compound_records(compound=branch.unit, year=YEAR)
     assert [p.position for p in records.branch_posts] == ["secretary", "deputy_secretary", "committee_member"]
+
+
+def test_cross_appointment_rate_over_compounds_with_a_branch(tree):
+    govern(tree["compound_a"], seats=4)  # 1 of 4 seats cross-appointed
+    govern(tree["compound_b"], seats=2)  # 1 of 2
+    committee = services.owners_committee_record(
+        compound=tree["bare_b"], elected_on=date(2021, 5, 1), term_ends_on=date(2026, 5, 1)
+    )
+    services.committee_seat_add(committee=committee, position=CommitteePosition.CHAIR, name="无支部小区业主")
+    assert selectors.cross_appointment_rate(selectors.compounds_within(None)) == Decimal("33.3")
+    assert selectors.cross_appointment_rate(selectors.compounds_within(tree["comm_b"])) == Decimal("50.0")
