@@ -11,17 +11,21 @@ from members.models import Category, Gender, Member
 
 _seq = itertools.count(1)
 
-#: Regions of Yiling and Yichang (first six digits of an ID number).
+#: Yiling's region code (first six digits of an ID number).
 REGION = "420506"
 
 
 def id_number(*, born: date = date(1980, 5, 17), male: bool = True) -> str:
-    """A fresh valid ID number (unique within a test run)."""
+    """A fresh valid ID number of someone born on ``born`` (unique within a test run).
+
+    A region has 500 sequence numbers per birth date and sex; past them the next region code of
+    Yichang (4205xx) is taken, never another birth day, so the number carries ``born`` whatever the
+    order the tests run in.
+    """
     n = next(_seq)
-    sequence = (n * 2 + (1 if male else 0)) % 1000
-    # Vary the birth day too so more than 500 numbers per birth date are possible.
-    day = date.fromordinal(born.toordinal() + n // 500)
-    return make_id_number(REGION, day, sequence)
+    sequence = (n % 500) * 2 + (1 if male else 0)
+    region = f"{REGION[:4]}{(int(REGION[4:]) + n // 500) % 100:02d}"
+    return make_id_number(region, born, sequence)
 
 
 def make_member(
@@ -34,8 +38,11 @@ def make_member(
     phone: str | None = None,
     **extra,
 ) -> Member:
-    """A full member born in 1980, held by ``home_organization`` (or outside the district)."""
-    number = extra.pop("id_number", None) or id_number(male=extra.get("gender", Gender.MALE) == Gender.MALE)
+    """A full member held by ``home_organization`` (or outside the district), born on ``birth_date``
+    (1980-05-17 unless given) as the ID number says."""
+    number = extra.pop("id_number", None) or id_number(
+        born=extra.get("birth_date", date(1980, 5, 17)), male=extra.get("gender", Gender.MALE) == Gender.MALE
+    )
     n = next(_seq)
     fields = {
         "name": name or f"党员{n}",
