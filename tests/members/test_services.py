@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
 from members import services
@@ -47,13 +47,16 @@ def test_id_numbers_are_unique(tree):
 
 
 def test_membership_must_be_held_somewhere(tree):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         make_member(home_organization=None, external_organization="")
+    assert exc.value.message_dict == {NON_FIELD_ERRORS: ["请填写组织关系所在党组织（区内或区外）。"]}
+    assert Member.objects.count() == 0
 
 
 def test_probationary_member_has_no_full_member_date(tree):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         make_member(home_organization=tree["root"], status=MemberStatus.PROBATIONARY)
+    assert exc.value.message_dict == {NON_FIELD_ERRORS: ["预备党员不应填写转正日期。"]}
     member = make_member(home_organization=tree["root"], status=MemberStatus.PROBATIONARY, full_member_on=None)
     assert member.status == MemberStatus.PROBATIONARY
 
@@ -104,10 +107,11 @@ def test_transfer_out_of_the_district(tree, resident):
 
 
 def test_transfer_to_the_same_organization_is_refused(tree, resident):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.member_transfer(
             member=resident, to_organization=tree["root"], transferred_on=date(2026, 3, 1), reason="x"
         )
+    assert exc.value.message_dict == {"to_organization": ["该党员的组织关系已在此党组织。"]}
     assert not MembershipTransfer.objects.exists()
 
 
@@ -115,23 +119,26 @@ def test_report_in_confirm_and_return(tree, resident):
     secretary = UserFactory()
     checkin = services.checkin_submit(member=resident, unit=tree["compound_a"].unit)
     assert checkin.status == CheckIn.Status.PENDING
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as twice:
         services.checkin_submit(member=resident, unit=tree["compound_a"].unit)
+    assert twice.value.message_dict == {NON_FIELD_ERRORS: ["该党员已报到。"]}
 
     services.checkin_confirm(checkin=checkin, by=secretary)
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.CONFIRMED
     assert checkin.decided_by == secretary
     assert checkin.decided_at is not None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as decided:
         services.checkin_return(checkin=checkin, by=secretary, reason="不是本小区居民")
+    assert decided.value.messages == ["该报到已处理（已确认）。"]
     assert CheckIn.objects.get(pk=checkin.pk).status == CheckIn.Status.CONFIRMED
 
 
 def test_returned_report_in_needs_a_reason_and_can_be_resubmitted(tree, resident):
     checkin = services.checkin_submit(member=resident, unit=tree["compound_a"].unit)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.checkin_return(checkin=checkin, by=None, reason="  ")
+    assert exc.value.message_dict == {"return_reason": ["请填写退回报到的原因。"]}
     assert CheckIn.objects.get(pk=checkin.pk).status == CheckIn.Status.PENDING
     services.checkin_return(checkin=checkin, by=None, reason="信息不全")
     again = services.checkin_submit(member=resident, unit=tree["compound_a"].unit)
@@ -140,10 +147,12 @@ def test_returned_report_in_needs_a_reason_and_can_be_resubmitted(tree, resident
 
 def test_report_in_only_for_in_service_members_where_they_live(tree, resident):
     retired = make_member(home_organization=tree["root"], residence=tree["compound_a"].unit)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as not_in_service:
         services.checkin_submit(member=retired, unit=tree["compound_a"].unit)
-    with pytest.raises(ValidationError):
+    assert not_in_service.value.messages == ["只有在职党员需要到居住地报到。"]
+    with pytest.raises(ValidationError) as elsewhere:
         services.checkin_submit(member=resident, unit=tree["compound_b"].unit)
+    assert elsewhere.value.message_dict == {"unit": [f"{resident.name}不居住在{tree['compound_b'].unit.name}。"]}
     # The community the compound belongs to is also where the member lives.
     assert services.checkin_submit(member=resident, unit=tree["comm_a"].unit).unit == tree["comm_a"].unit
 
@@ -158,22 +167,25 @@ def test_posts_are_held_by_residents_one_each(tree, resident):
     post = services.volunteer_post_assign(
         member=resident, compound=tree["compound_a"].unit, post=PostKind.PARKING, started_on=date(2026, 1, 1)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as second_post:
         services.volunteer_post_assign(
             member=resident, compound=tree["compound_a"].unit, post=PostKind.PATROL, started_on=date(2026, 1, 1)
         )
+    assert second_post.value.message_dict == {NON_FIELD_ERRORS: ["该党员已担任一个岗位。"]}
     outsider = make_member(home_organization=tree["root"], residence=tree["compound_b"].unit)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as not_living:
         services.volunteer_post_assign(
             member=outsider, compound=tree["compound_a"].unit, post=PostKind.PATROL, started_on=date(2026, 1, 1)
         )
+    assert not_living.value.message_dict == {"member": [f"{outsider.name}不居住在{tree['compound_a'].unit.name}。"]}
     services.volunteer_post_end(volunteer_post=post, ended_on=date(2026, 6, 1))
     again = services.volunteer_post_assign(
         member=resident, compound=tree["compound_a"].unit, post=PostKind.PATROL, started_on=date(2026, 6, 2)
     )
     assert again.post == PostKind.PATROL
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as backwards:
         services.volunteer_post_end(volunteer_post=again, ended_on=date(2026, 1, 1))
+    assert backwards.value.message_dict == {NON_FIELD_ERRORS: ["任职结束日期不能早于开始日期。"]}
 
 
 def test_floating_records(tree):
@@ -181,15 +193,16 @@ def test_floating_records(tree):
     record = services.floating_record_open(
         member=away, direction="outgoing", place="广东省深圳市", reason="务工", started_on=date(2025, 3, 1)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as second_open:
         services.floating_record_open(
             member=away, direction="outgoing", place="武汉", reason="务工", started_on=date(2025, 4, 1)
         )
+    assert second_open.value.message_dict == {NON_FIELD_ERRORS: ["该党员已有一条同一流向且尚未结束的登记。"]}
     services.floating_record_close(record=record, ended_on=date(2026, 1, 10))
     assert FloatingRecord.objects.get(pk=record.pk).ended_on == date(2026, 1, 10)
 
     newcomer = make_member(home_organization=None, external_organization="四川省某党支部", category=Category.FLOATING)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as nowhere:
         services.floating_record_open(
             member=newcomer,
             direction="incoming",
@@ -197,6 +210,7 @@ def test_floating_records(tree):
             reason="随子女居住",
             started_on=date(2025, 1, 1),
         )
+    assert nowhere.value.message_dict == {NON_FIELD_ERRORS: ["请填写流入党员参加活动的小区或社区。"]}
     incoming = services.floating_record_open(
         member=newcomer,
         direction="incoming",

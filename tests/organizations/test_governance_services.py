@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -84,10 +84,12 @@ def test_committee_term_refused_when_older_or_backwards(compound):
 
 
 def test_committee_only_for_a_compound(tree):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.owners_committee_record(
             compound=tree["comm_a"].unit, elected_on=date(2021, 5, 1), term_ends_on=date(2026, 5, 1)
         )
+    assert refused.value.message_dict == {"compound": [f"{tree['comm_a'].unit.name}不是小区。"]}
+    assert not OwnersCommittee.objects.exists()
 
 
 def test_seats_for_residents_and_owners(compound, branch):
@@ -103,8 +105,9 @@ def test_seats_for_residents_and_owners(compound, branch):
     with pytest.raises(ValidationError) as not_living:
         services.committee_seat_add(committee=committee, position=CommitteePosition.MEMBER, member=elsewhere)
     assert "王五" in messages_of(not_living)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as second_chair:
         services.committee_seat_add(committee=committee, position=CommitteePosition.CHAIR, name="第二个主任")
+    assert second_chair.value.message_dict == {NON_FIELD_ERRORS: ["业委会已有主任。"]}
     assert committee.seats.count() == 2
 
 
@@ -137,18 +140,21 @@ def test_one_post_per_member_per_branch(branch):
     services.branch_post_appoint(
         organization=branch, member=member, position=BranchPosition.SECRETARY, started_on=date(2020, 1, 1)
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.branch_post_appoint(
             organization=branch, member=member, position=BranchPosition.COMMITTEE_MEMBER, started_on=date(2020, 1, 1)
         )
+    assert refused.value.message_dict == {"member": [f"{member.name}已在本支部担任书记，请先结束该职务。"]}
+    assert list(BranchPost.objects.values_list("position", flat=True)) == [BranchPosition.SECRETARY]
 
 
 def test_branch_term_recorded_on_the_organization(branch):
     services.branch_term_record(organization=branch, elected_on=date(2021, 5, 1), term_ends_on=date(2026, 5, 1))
     branch.refresh_from_db()
     assert (branch.elected_on, branch.term_ends_on) == (date(2021, 5, 1), date(2026, 5, 1))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as backwards:
         services.branch_term_record(organization=branch, elected_on=date(2021, 5, 1), term_ends_on=date(2020, 5, 1))
+    assert backwards.value.message_dict == {"term_ends_on": ["届满日期须晚于选举日期。"]}
 
 
 def test_activity_refuses_the_future_and_foreign_venues(tree, compound):
@@ -172,10 +178,11 @@ def test_activity_refuses_the_future_and_foreign_venues(tree, compound):
             venue=other_venue,
         )
     assert "venue" in foreign.value.message_dict
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as nobody:
         services.activity_record(
             compound=compound, kind=ActivityKind.THEME_DAY, title="主题党日", held_on=date(2024, 7, 1), attendance=0
         )
+    assert nobody.value.message_dict == {NON_FIELD_ERRORS: ["参加人数至少为1人。"]}
     community_venue = services.venue_create(unit=tree["comm_a"].unit, name="社区阵地", kind=VenueKind.ACTIVITY_ROOM)
     activity = services.activity_record(
         compound=compound,
@@ -199,7 +206,7 @@ def test_allocations_granted_once_a_year_at_the_standard(tree):
 
 
 def test_public_revenue_share_needs_the_resolution(branch):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.fund_allocation_create(
             organization=branch,
             year=YEAR,
@@ -207,6 +214,7 @@ def test_public_revenue_share_needs_the_resolution(branch):
             amount=Decimal("500"),
             granted_on=date(YEAR, 1, 1),
         )
+    assert refused.value.message_dict == {NON_FIELD_ERRORS: ["公共收益经费须注明业主决议文号。"]}
     share = services.fund_allocation_create(
         organization=branch,
         year=YEAR,
@@ -237,16 +245,19 @@ def test_expense_draws_down_the_balance_and_refuses_to_overdraw(fund):
 
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("0.001")])
 def test_expense_amount_positive_yuan(fund, amount):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.expense_record(
             allocation=fund, amount=amount, spent_on=date(YEAR, 1, 1), purpose="资料", receipt_number="FP1"
         )
+    assert set(refused.value.message_dict) == {"amount"}
+    assert "确保该值大于或等于0.01。" in refused.value.message_dict["amount"]
     assert not Expense.objects.exists()
 
 
 def test_expense_needs_a_receipt_and_the_allocation_year(fund):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as no_receipt:
         services.expense_record(allocation=fund, amount=Decimal("10"), spent_on=date(YEAR, 1, 1), purpose="资料")
+    assert no_receipt.value.message_dict == {NON_FIELD_ERRORS: ["请上传票据或填写票据号。"]}
     with pytest.raises(ValidationError) as wrong_year:
         services.expense_record(
             allocation=fund, amount=Decimal("10"), spent_on=date(YEAR - 1, 12, 31), purpose="资料", receipt_number="1"
@@ -284,8 +295,9 @@ def test_allowance_only_for_the_secretary(branch):
         organization=branch, member=secretary, position=BranchPosition.SECRETARY, started_on=date(2020, 1, 1)
     )
     services.funding_standard_set(year=YEAR, activity_fund=Decimal("1000"), secretary_allowance=Decimal("1200"))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.allowance_grant(organization=branch, year=YEAR, member=other)
+    assert refused.value.message_dict == {"member": [f"{other.name}不是本支部书记。"]}
     allowance = services.allowance_grant(organization=branch, year=YEAR, member=secretary)
     assert allowance.amount == Decimal("1200.00")
 

@@ -4,7 +4,7 @@ constraints that hold even when the services are bypassed."""
 from __future__ import annotations
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
@@ -146,9 +146,10 @@ def test_organization_move_under_its_own_descendant_is_refused(tree):
     path_before = Organization.objects.get(pk=comm_a.pk).path
     with pytest.raises(ValidationError) as excinfo:
         services.organization_move(organization=comm_a, new_parent=tree["compound_a"])
-    assert "parent" in excinfo.value.message_dict
-    with pytest.raises(ValidationError):
+    assert excinfo.value.message_dict == {"parent": ["党组织不能移动到其自身或其下级党组织之下。"]}
+    with pytest.raises(ValidationError) as itself:
         services.organization_move(organization=comm_a, new_parent=comm_a)
+    assert itself.value.message_dict == {"parent": ["党组织不能移动到其自身或其下级党组织之下。"]}
     assert Organization.objects.get(pk=comm_a.pk).path == path_before
 
 
@@ -216,10 +217,11 @@ def test_unit_create_refuses_a_duplicate_code_on_the_code_field(tree):
 
 
 def test_unit_create_refuses_a_compound_type_street_and_unknown_fields(tree):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:
         services.unit_create(
             code="U-ST", name="小区型街道", unit_type=UnitType.STREET, organization=tree["root"], is_compound_type=True
         )
+    assert refused.value.message_dict == {NON_FIELD_ERRORS: ["只有社区才能设为小区型社区。"]}
     assert not Unit.objects.filter(code="U-ST").exists()
     with pytest.raises(TypeError):
         services.unit_create(code="U-X", name="x", unit_type=UnitType.SHOP, organization=tree["root"], owner="someone")
