@@ -352,6 +352,28 @@ def test_allocations_list_spent_and_balance(gov_a, district, client):
     assert '<td class="field-balance">749.50</td>' in rows
 
 
+def test_an_expense_naming_another_compounds_activity_is_refused_on_that_field(gov_a, gov_c, district, client):
+    expenses_before = Expense.objects.count()
+
+    response = client.post(
+        reverse("admin:organizations_expense_add"),
+        expense_post(gov_a["allocation"], "50.00", activity=gov_c["activity"].pk),
+    )
+
+    assert response.status_code == 200
+    expected = service_message("Choose an activity of this compound.")
+    assert response.context["adminform"].form.errors == {"activity": [expected]}
+    assert expected == "请选择本小区的活动。" and expected in body(response)
+    assert Expense.objects.count() == expenses_before
+
+    response = client.post(
+        reverse("admin:organizations_expense_add"),
+        expense_post(gov_a["allocation"], "50.00", activity=gov_a["activity"].pk),
+    )
+    assert response.status_code == 302
+    assert Expense.objects.get(purpose="购买活动用品").activity == gov_a["activity"]
+
+
 def test_grant_action_gives_each_operating_branch_its_fund_once(tree, compound_c, district, client):
     standard = services.funding_standard_set(year=today().year, activity_fund=Decimal("1000.00"))
     inactive = make_org(

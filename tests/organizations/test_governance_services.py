@@ -243,6 +243,29 @@ def test_expense_draws_down_the_balance_and_refuses_to_overdraw(fund):
     assert services.allocation_spent(fund) == fund.amount
 
 
+def test_expense_names_only_an_activity_of_its_own_compound(tree, fund, compound):
+    theirs = services.activity_record(
+        compound=tree["compound_b"].unit, kind=ActivityKind.THEME_DAY, title="乙主题党日", held_on=date(2024, 7, 1),
+        attendance=9,
+    )  # fmt: skip
+    ours = services.activity_record(
+        compound=compound, kind=ActivityKind.THEME_DAY, title="甲主题党日", held_on=date(2024, 7, 1), attendance=9
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.expense_record(
+            allocation=fund, amount=Decimal("50"), spent_on=date(YEAR, 1, 1), purpose="茶水", receipt_number="FP1",
+            activity=theirs,
+        )  # fmt: skip
+    assert refused.value.message_dict == {"activity": ["请选择本小区的活动。"]}
+    assert not Expense.objects.exists()
+
+    expense = services.expense_record(
+        allocation=fund, amount=Decimal("50"), spent_on=date(YEAR, 1, 1), purpose="茶水", receipt_number="FP1",
+        activity=ours,
+    )  # fmt: skip
+    assert Expense.objects.get().activity == ours == expense.activity
+
+
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("0.001")])
 def test_expense_amount_positive_yuan(fund, amount):
     with pytest.raises(ValidationError) as refused:

@@ -628,6 +628,20 @@ def test_expense_amounts_and_allocations_are_checked(units, funds, secretary_cli
     assert not Expense.objects.exists()
 
 
+def test_the_portal_expense_form_attaches_no_other_compounds_activity(units, funds, secretary_client):
+    """The secretaries' form offers no activity: one posted anyway (another compound's) is not stored."""
+    theirs = services.activity_record(
+        compound=units["compound_b"], kind=ActivityKind.THEME_DAY, title="乙主题党日", held_on=today(), attendance=9
+    )
+
+    response = secretary_client.post(
+        action_url("expense-record", units["compound_a"]), expense_data(funds["compound_a"], activity=theirs.pk)
+    )
+
+    assert response.status_code == 302
+    assert list(Expense.objects.values_list("allocation", "activity")) == [(funds["compound_a"].pk, None)]
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
