@@ -6,10 +6,19 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
 
 from members import services
-from members.models import Category, CheckIn, FloatingRecord, Member, MembershipTransfer, MemberStatus, PostKind
+from members.models import (
+    Category,
+    CheckIn,
+    FloatingRecord,
+    Member,
+    MembershipTransfer,
+    MemberStatus,
+    PostKind,
+    VolunteerPost,
+)
+from tests.constraints import refused_by
 from tests.organizations.factories import UserFactory
 
 from .factories import id_number, make_member
@@ -159,7 +168,7 @@ def test_report_in_only_for_in_service_members_where_they_live(tree, resident):
 
 def test_one_open_report_in_per_member_is_a_database_rule(tree, resident):
     services.checkin_submit(member=resident, unit=tree["compound_a"].unit)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by(CheckIn, "members_checkin_one_open_per_member"):
         CheckIn.objects.create(member=resident, unit=tree["comm_a"].unit, submitted_at="2026-01-01T00:00Z")
 
 
@@ -239,3 +248,29 @@ def test_birth_date_and_gender_must_agree_with_the_id_number(tree):
     with pytest.raises(ValidationError) as exc:
         make_member(home_organization=tree["root"], id_number=number, birth_date=date(1981, 1, 1), gender="female")
     assert set(exc.value.message_dict) == {"birth_date", "gender"}
+
+
+def test_one_current_volunteer_post_per_member_is_a_database_rule(tree, resident):
+    services.volunteer_post_assign(
+        member=resident, compound=tree["compound_a"].unit, post=PostKind.PARKING, started_on=date(2026, 1, 1)
+    )
+    with refused_by(VolunteerPost, "members_volunteerpost_one_post_per_member"):
+        VolunteerPost.objects.create(
+            member=resident, compound=tree["compound_a"].unit, post=PostKind.PATROL, started_on=date(2026, 1, 1)
+        )
+    assert VolunteerPost.objects.filter(member=resident).count() == 1
+
+
+def test_joining_after_birth_is_a_database_rule(tree, resident):
+    with refused_by(Member, "members_member_joined_after_birth"):
+        Member.objects.filter(pk=resident.pk).update(joined_on=resident.birth_date)
+    assert Member.objects.get(pk=resident.pk).joined_on == date(2005, 7, 1)
+    born = date(1990, 1, 1)
+    newcomer = Member(
+        name="新党员", gender="male", birth_date=born, id_number=id_number(born=born), joined_on=date(1989, 7, 1),
+        full_member_on=None, status=MemberStatus.PROBATIONARY, category=Category.OTHER,
+        external_organization="区外某党支部",
+    )  # fmt: skip
+    with refused_by(Member, "members_member_joined_after_birth"):
+        Member.objects.bulk_create([newcomer])
+    assert not Member.objects.filter(name="新党员").exists()

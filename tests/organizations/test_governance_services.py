@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from members.models import Category
@@ -25,6 +24,7 @@ from organizations.models import (
     UnitType,
     VenueKind,
 )
+from tests.constraints import refused_by
 from tests.members.factories import make_member
 
 from .factories import make_unit
@@ -327,14 +327,14 @@ def test_allowance_only_for_the_secretary(branch):
 
 def test_database_refuses_a_second_current_committee(compound):
     services.owners_committee_record(compound=compound, elected_on=date(2021, 5, 1), term_ends_on=date(2026, 5, 1))
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by(OwnersCommittee, "organizations_ownerscommittee_one_current_per_compound"):
         OwnersCommittee.objects.create(
             compound=compound, elected_on=date(2022, 5, 1), term_ends_on=date(2027, 5, 1), is_current=True
         )
 
 
 def test_database_refuses_a_public_share_without_resolution(branch):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by(FundAllocation, "organizations_fundallocation_public_revenue_has_resolution"):
         FundAllocation.objects.create(
             organization=branch,
             year=YEAR,
@@ -342,3 +342,60 @@ def test_database_refuses_a_public_share_without_resolution(branch):
             amount=Decimal("1"),
             granted_on=date(YEAR, 1, 1),
         )
+
+
+def test_database_refuses_a_second_activity_fund_a_year(branch, fund):
+    with refused_by(FundAllocation, "organizations_fundallocation_one_activity_fund_a_year"):
+        FundAllocation.objects.create(
+            organization=branch, year=YEAR, source=FundSource.ACTIVITY_FUND, amount=Decimal("1"),
+            granted_on=date(YEAR, 1, 1),
+        )  # fmt: skip
+    # Only the activity fund is once a year: a public-revenue share and next year's fund are not refused.
+    FundAllocation.objects.bulk_create(
+        [
+            FundAllocation(
+                organization=branch, year=YEAR, source=FundSource.PUBLIC_REVENUE, amount=Decimal("1"),
+                resolution_ref="决议1", granted_on=date(YEAR, 1, 1),
+            ),
+            FundAllocation(
+                organization=branch, year=YEAR + 1, source=FundSource.ACTIVITY_FUND, amount=Decimal("1"),
+                granted_on=date(YEAR, 1, 1),
+            ),
+        ]
+    )  # fmt: skip
+    assert FundAllocation.objects.filter(organization=branch).count() == 3
+
+
+def test_database_refuses_a_second_holder_of_a_single_holder_post(branch):
+    secretary, other = make_member(home_organization=branch), make_member(home_organization=branch)
+    services.branch_post_appoint(
+        organization=branch, member=secretary, position=BranchPosition.SECRETARY, started_on=date(2020, 1, 1)
+    )
+    with refused_by(BranchPost, "organizations_branchpost_one_holder"):
+        BranchPost.objects.create(
+            organization=branch, member=other, position=BranchPosition.SECRETARY, started_on=date(2021, 1, 1)
+        )
+    # Committee members are many.
+    BranchPost.objects.create(
+        organization=branch, member=other, position=BranchPosition.COMMITTEE_MEMBER, started_on=date(2021, 1, 1)
+    )
+    assert BranchPost.objects.filter(organization=branch, ended_on__isnull=True).count() == 2
+
+
+def test_database_refuses_a_second_current_post_for_a_member(branch):
+    member = make_member(home_organization=branch)
+    post = services.branch_post_appoint(
+        organization=branch, member=member, position=BranchPosition.SECRETARY, started_on=date(2020, 1, 1)
+    )
+    with refused_by(BranchPost, "organizations_branchpost_one_post_per_member"):
+        BranchPost.objects.create(
+            organization=branch, member=member, position=BranchPosition.COMMITTEE_MEMBER, started_on=date(2020, 1, 1)
+        )
+    # Reopening an ended post beside the member's current one is refused the same way.
+    services.branch_post_end(post=post, ended_on=date(2021, 1, 1))
+    services.branch_post_appoint(
+        organization=branch, member=member, position=BranchPosition.COMMITTEE_MEMBER, started_on=date(2021, 1, 2)
+    )
+    with refused_by(BranchPost, "organizations_branchpost_one_post_per_member"):
+        BranchPost.objects.filter(pk=post.pk).update(ended_on=None)
+    assert BranchPost.objects.get(pk=post.pk).ended_on == date(2021, 1, 1)
