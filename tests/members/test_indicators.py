@@ -77,3 +77,39 @@ def test_home_page_shows_the_breakdown_by_category(roster, client):
     client.force_login(user_with_role(Role.COMMUNITY_SECRETARY, organization=roster["comm_a"]))
     page = client.get("/").content.decode()
     assert "在职党员：3，退休党员：0，流动党员：0，其他：0" in page
+
+
+def test_in_service_reported_in_counts_confirmed_in_service_members_once(tree):
+    unit_a, unit_b = tree["compound_a"].unit, tree["compound_b"].unit
+
+    def worker(residence):
+        return make_member(
+            home_organization=tree["root"], residence=residence, category=Category.IN_SERVICE, employer=tree["agency"]
+        )
+
+    def confirmed(member, unit):
+        services.checkin_confirm(checkin=services.checkin_submit(member=member, unit=unit), by=None)
+
+    for member in (worker(unit_a), worker(unit_a)):
+        confirmed(member, unit_a)
+    confirmed(worker(unit_b), unit_b)
+    confirmed(worker(unit_a), tree["comm_a"].unit)  # to the community the compound belongs to
+    again = worker(unit_a)  # returned once, then confirmed: counted once
+    services.checkin_return(checkin=services.checkin_submit(member=again, unit=unit_a), by=None, reason="信息不全")
+    confirmed(again, unit_a)
+    # Left out: a pending and a returned report-in, a member who never reported in, and one who has
+    # retired since reporting in.
+    services.checkin_submit(member=worker(unit_a), unit=unit_a)
+    returned = worker(unit_a)
+    services.checkin_return(checkin=services.checkin_submit(member=returned, unit=unit_a), by=None, reason="不符")
+    worker(unit_a)
+    retired = worker(unit_a)
+    confirmed(retired, unit_a)
+    services.member_update(member=retired, category=Category.RETIRED)
+
+    figure = indicators.in_service_reported_in
+    assert figure(None) == 5
+    assert figure(tree["comm_a"]) == 4
+    assert figure(tree["compound_a"]) == 4  # where they live counts, not where they reported in
+    assert figure(tree["comm_b"]) == 1
+    assert figure(tree["street_b"]) == 0
