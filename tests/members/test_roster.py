@@ -313,17 +313,48 @@ def test_masked_export_cannot_be_imported_back(tree, tmp_path):
     assert Member.history.count() == history
 
 
+def exported_rows(data: bytes, fmt: str) -> list[dict]:
+    """The rows of an exported roster, as dicts by column header."""
+    if fmt == "xlsx":
+        header, *rows = load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
+    else:
+        header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    assert list(header) == ROSTER_COLUMNS
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
 @pytest.mark.django_db
 def test_export_runs_one_query_whatever_the_number_of_members(tree, django_assert_num_queries):
-    make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, employer=tree["agency"])
+    first = make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, employer=tree["agency"])
     with django_assert_num_queries(1):
-        export_roster(Member.objects.all(), fmt="xlsx", full=True)
-    for _ in range(20):
+        one = export_roster(Member.objects.all(), fmt="xlsx", full=True)
+    later = [
         make_member(home_organization=tree["comm_b"], residence=tree["bare_b"], employer=tree["agency"])
+        for _ in range(20)
+    ]
     with django_assert_num_queries(1):
-        export_roster(Member.objects.all(), fmt="xlsx", full=True)
+        full = export_roster(Member.objects.all(), fmt="xlsx", full=True)
     with django_assert_num_queries(1):
-        export_roster(Member.objects.all(), fmt="csv", full=False)
+        masked = export_roster(Member.objects.all(), fmt="csv", full=False)
+
+    def place(member) -> tuple:
+        return (member.home_organization.code, member.residence.code, member.employer.code)
+
+    expected = {m.name: m for m in [first, *later]}
+    assert [(r["姓名"], r["公民身份号码"]) for r in exported_rows(one, "xlsx")] == [(first.name, first.id_number)]
+    rows = exported_rows(full, "xlsx")
+    assert sorted(r["姓名"] for r in rows) == sorted(expected)
+    for row in rows:
+        member = expected[row["姓名"]]
+        assert (row["公民身份号码"], row["联系电话"]) == (member.id_number, member.phone)
+        assert (row["所在党支部"], row["居住小区"], row["工作单位"]) == place(member)
+    rows = exported_rows(masked, "csv")
+    assert sorted(r["姓名"] for r in rows) == sorted(expected)
+    for row in rows:
+        member = expected[row["姓名"]]
+        assert (row["公民身份号码"], row["联系电话"]) == (member.masked_id_number, member.masked_phone)
+        assert member.id_number not in masked.decode("utf-8-sig") and member.phone not in masked.decode("utf-8-sig")
+        assert (row["所在党支部"], row["居住小区"], row["工作单位"]) == place(member)
 
 
 @pytest.mark.django_db

@@ -747,11 +747,26 @@ def test_member_detail_query_budget(tree, units, community_secretary, client, dj
 def test_reveal_query_budget(tree, units, community_secretary, client, django_assert_num_queries):
     grant_personal_data(community_secretary)
     client.force_login(community_secretary)
-    member = make_member(home_organization=tree["compound_a"], residence=units["compound_a"], category="in_service")
-    add_history(member, tree, units, 3)
+    small = make_member(home_organization=tree["compound_a"], residence=units["compound_a"], category="in_service")
+    large = make_member(home_organization=tree["compound_a"], residence=units["compound_a"], category="in_service")
+    add_history(small, tree, units, 2)
+    add_history(large, tree, units, 6)
     # detail + the access row
     with django_assert_num_queries(11):
-        client.post(reverse("members:member-reveal", args=[member.pk]))
+        small_page = client.post(reverse("members:member-reveal", args=[small.pk]))
+    with django_assert_num_queries(11):
+        large_page = client.post(reverse("members:member-reveal", args=[large.pk]))
+
+    for member, page, records in [(small, small_page, 2), (large, large_page, 6)]:
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert f'<dd class="code" id="id-number">{member.id_number}</dd>' in text
+        assert f'<dd class="code" id="phone">{member.phone}</dd>' in text
+        assert text.count("样例理由") == records
+    assert list(PersonalDataAccess.objects.order_by("pk").values_list("user", "member", "purpose")) == [
+        (community_secretary.pk, small.pk, PersonalDataAccess.Purpose.PAGE),
+        (community_secretary.pk, large.pk, PersonalDataAccess.Purpose.PAGE),
+    ]
 
 
 def test_compound_page_query_budget(tree, units, compound_secretary, client, django_assert_num_queries):
