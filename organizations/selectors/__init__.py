@@ -25,6 +25,7 @@ from .governance import (
 from .tree import (
     acting_reach,
     attach_path_names,
+    is_district_wide,
     organization_children,
     organization_get,
     organization_list,
@@ -47,6 +48,7 @@ __all__ = [
     "cross_appointment_rate",
     "compounds_within",
     "describe",
+    "is_district_wide",
     "fund_execution",
     "manageable_allocation",
     "manageable_compound",

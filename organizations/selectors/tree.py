@@ -12,7 +12,15 @@ from django.shortcuts import get_object_or_404
 
 from yiling.scoping import Anchors, assignments_of, subtree_q
 
-from ..models import ORGANIZATION_ROLES, Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet
+from ..models import (
+    ORGANIZATION_ROLES,
+    Organization,
+    OrganizationQuerySet,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitQuerySet,
+)
 
 if TYPE_CHECKING:
     from yiling.scoping import UserLike
@@ -105,3 +113,12 @@ def acting_reach(user: UserLike, to_unit: str = "") -> Q | None:
         if q is not None
     ]
     return reduce(or_, parts) if parts else None
+
+
+def is_district_wide(user: UserLike | None) -> bool:
+    """Whether the user acts for the whole district: a superuser, or a holder of the district staff role."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role == Role.DISTRICT_STAFF for a in assignments_of(user))
