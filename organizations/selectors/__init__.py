@@ -25,6 +25,8 @@ from .governance import (
 from .tree import (
     acting_reach,
     attach_path_names,
+    grantable_users,
+    granting_paths,
     is_district_wide,
     organization_children,
     organization_get,
@@ -48,6 +50,8 @@ __all__ = [
     "cross_appointment_rate",
     "compounds_within",
     "describe",
+    "grantable_users",
+    "granting_paths",
     "is_district_wide",
     "fund_execution",
     "manageable_allocation",
