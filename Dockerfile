@@ -1,7 +1,9 @@
 # Production image: gunicorn serves the app, whitenoise serves the collected static files.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# DEBUG=0 is also the settings' default; it is set here so that `docker run` without it is explicit.
+ENV DEBUG=0 \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1

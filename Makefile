@@ -37,7 +37,9 @@ compilemessages: venv ## Compile locale/*.po to .mo (needs GNU gettext's msgfmt)
 		$(MANAGE) compilemessages $(I18N_IGNORE); \
 	else echo "No .po files yet; nothing to compile."; fi
 
-run: venv compilemessages ## Migrate, load the demo district and serve on http://127.0.0.1:8000
+# The one place debug is turned on: settings default to DEBUG off, so a server without it is safe.
+run: export DEBUG = 1
+run: venv compilemessages ## Migrate, load the demo district and serve on http://127.0.0.1:8000 (debug on)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	$(MANAGE) runserver 127.0.0.1:8000

@@ -24,6 +24,7 @@ from django.utils.translation import override
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from organizations.models import Organization, Unit
+from organizations.selectors import is_district_wide
 from yiling.privacy import mask_id_number, mask_phone
 from yiling.scoping import visible
 from yiling.spreadsheets import (
@@ -204,6 +205,18 @@ def _id_number(value: Any) -> str:
     return text
 
 
+def unknown_member_message() -> str:
+    """For a row naming an ID number held by no member the importer can see.
+
+    The same words whether a member outside the importer's reach holds the number or nobody does,
+    so that the import tells nothing about people the importer may not see.
+    """
+    return _(
+        "This ID number cannot be imported by you: no member in your part of the roster holds it. "
+        "New members, and members held elsewhere, are added or transferred in by district staff."
+    )
+
+
 def _float_message() -> str:
     return _(
         "Excel stored the ID number as a number and lost its last digits: format the column as text and type "
@@ -285,6 +298,8 @@ class _RosterImport(SheetImport):
     def __init__(self, *, organization: Organization | None, user: Any) -> None:
         super().__init__(user=user)
         self.scope = organization
+        #: Whether rows may add members the importer does not yet hold (the command line, district staff).
+        self.may_add = not self.scoped_user or is_district_wide(user)
         self.aliases = _choice_aliases()
         self.messages = {
             rule: _constraint_message(rule)
@@ -493,19 +508,28 @@ class _RosterImport(SheetImport):
     def resolve(self, rows: list[Row], result: RosterResult, plan: _Plan) -> None:
         numbers = [r.values[ID] for r in rows if r.values[ID] is not BAD]
         existing: dict[str, tuple[Any, ...]] = {}
+        taken: set[str] = set()
         if numbers:
-            found = Member.objects.filter(id_number__in=numbers).order_by().values_list("pk", "created_at", *ATTRS)
+            # Only members the importer can see are read: a row is never checked against, or merged
+            # with, a record the importer cannot see.
+            members = Member.objects.filter(id_number__in=numbers)
+            if self.scoped_user:
+                members = members.visible_to(self.user)
+            found = members.order_by().values_list("pk", "created_at", *ATTRS)
             existing = {values[2 + ID]: values for values in found}
-        hidden: set[int] = set()
-        if self.scoped_user and existing:
-            pks = [values[0] for values in existing.values()]
-            hidden = set(pks) - set(
-                Member.objects.visible_to(self.user).filter(pk__in=pks).values_list("pk", flat=True)
-            )
+            if self.scoped_user and self.may_add:
+                # District staff may add members, but not one whose number a member they cannot see
+                # holds (the number is unique district-wide): only whether it is taken is read.
+                unseen = [n for n in numbers if n not in existing]
+                if unseen:
+                    taken = set(
+                        Member.objects.filter(id_number__in=unseen).order_by().values_list("id_number", flat=True)
+                    )
         for row in rows:
-            current = existing.get(row.values[ID])
-            if current is not None and current[0] in hidden:
-                self.problem(row, ID, outside_message())
+            number = row.values[ID]
+            current = existing.get(number)
+            if current is None and number is not BAD and (not self.may_add or number in taken):
+                self.problem(row, ID, unknown_member_message())
             merged = self.merge(row, current[2:] if current else None)
             self.check_rules(row, merged)
             if row.bad:
@@ -701,8 +725,11 @@ def import_roster(
 
     ``organization`` limits 所在党支部 to its subtree and is the default for rows leaving it empty (an
     existing member already held within the subtree keeps his organization). ``user``, when given,
-    must be able to see every organization, unit and existing member a row touches; None is full
-    access (the command line). Rows naming no 党员状态 are full members when 转正日期 is given,
+    must be able to see every organization and unit a row touches; None is full access (the command
+    line). A row may update only a member the user can see, and add a new member only when the user
+    acts for the whole district (:func:`organizations.selectors.is_district_wide`); any other ID
+    number gets :func:`unknown_member_message`, whether or not someone out of sight holds it, and
+    the row is checked against its own cells only. Rows naming no 党员状态 are full members when 转正日期 is given,
     probationary otherwise; an existing member keeps a status the file does not contradict. A file
     that cannot be read at all gives one problem with row 0.
     """

@@ -11,8 +11,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest
@@ -38,6 +40,7 @@ from .admin_forms import (
     FundAllocationAdminForm,
     OwnersCommitteeAdminForm,
     PropertyCompanyAdminForm,
+    RoleAssignmentAdminForm,
     VenueAdminForm,
 )
 from .forms import OrganizationAdminForm
@@ -58,7 +61,7 @@ from .models import (
     Venue,
 )
 from .resources import OrganizationResource, OwnersCommitteeResource, PropertyCompanyResource, UnitResource
-from .selectors import attach_path_names
+from .selectors import attach_path_names, grantable_users
 from .selectors.governance import MONEY, ZERO
 
 
@@ -153,13 +156,82 @@ class UnitAdmin(ScopedModelAdmin):
         obj.pk = saved.pk
 
 
+class GrantableUserAutocomplete(AutocompleteJsonView):
+    """The role-assignment form's account search: only the accounts the requesting user may give a
+    role to (``selectors.grantable_users``), searched as the user admin searches."""
+
+    def process_request(self, request: HttpRequest) -> tuple[str, Any, Any, str]:
+        source_field = RoleAssignment._meta.get_field("user")
+        user_admin = self.admin_site.get_model_admin(source_field.remote_field.model)  # type: ignore[union-attr]
+        return request.GET.get("term", ""), user_admin, source_field, "id"
+
+    def has_perm(self, request: HttpRequest, obj: Any = None) -> bool:
+        role_admin = self.admin_site.get_model_admin(RoleAssignment)  # type: ignore[union-attr]
+        return role_admin.has_add_permission(request) or role_admin.has_change_permission(request)
+
+    def get_queryset(self) -> QuerySet:
+        accounts = grantable_users(by=self.request.user).order_by("username")
+        accounts, distinct = self.model_admin.get_search_results(self.request, accounts, self.term)
+        return accounts.distinct() if distinct else accounts
+
+
+class GrantableUserSelect(AutocompleteSelect):
+    def get_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:organizations_roleassignment_grantable_users")
+
+
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class RoleAssignmentAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """Roles are granted, changed and ended through the services, under ``services.grant_check``:
+    the user field offers (and accepts) only the accounts the requesting user may give a role to,
+    and an assignment the user could not have granted is read-only for them."""
+
+    form = RoleAssignmentAdminForm
     list_display = ("user", "role", "organization", "unit")
     list_filter = ("role",)
     search_fields = ("user__username", "user__full_name", "organization__name", "unit__name")
     list_select_related = ("user", "organization", "unit")
-    autocomplete_fields = ("user", "organization", "unit")
+    autocomplete_fields = ("organization", "unit")
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view(GrantableUserAutocomplete.as_view(admin_site=self.admin_site))
+        name = "organizations_roleassignment_grantable_users"
+        return [path("grantable-users/", view, name=name), *super().get_urls()]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user":
+            kwargs["queryset"] = grantable_users(by=request.user)
+            kwargs["widget"] = GrantableUserSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"granter": request.user})
+
+    def _may_end(self, request: HttpRequest, obj: RoleAssignment | None) -> bool:
+        if obj is None or obj.pk is None:
+            return True
+        try:
+            services.role_end_check(by=request.user, assignment=obj)
+        except ValidationError:
+            return False
+        return True
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._may_end(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._may_end(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+        services.role_revoke(assignment=obj, by=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        assignments = list(queryset)
+        if not all(self._may_end(request, a) for a in assignments):
+            raise PermissionDenied
+        for assignment in assignments:
+            services.role_revoke(assignment=assignment, by=request.user)
 
 
 # --- compound governance and funds ------------------------------------------------------------------

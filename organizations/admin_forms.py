@@ -25,6 +25,7 @@ from .models import (
     FundAllocation,
     OwnersCommittee,
     PropertyCompany,
+    RoleAssignment,
     Venue,
 )
 from .services.governance import COMMITTEE_FIELDS, PROPERTY_COMPANY_FIELDS, VENUE_FIELDS
@@ -239,3 +240,27 @@ class ExpenseAdminForm(ServiceModelForm):
         # The trial run stored the receipt file; the database rolls back, the storage does not.
         if isinstance(result, Expense) and result.receipt:
             result.receipt.delete(save=False)
+
+
+# --- role assignments ---------------------------------------------------------------------------
+
+
+class RoleAssignmentAdminForm(ServiceModelForm):
+    """A role given, or changed, by ``granter`` (the admin sets the requesting user): held to
+    ``services.grant_check``, whose refusal shows on the field at fault."""
+
+    #: The user granting; the admin's get_form sets it on a subclass per request.
+    granter: Any = None
+
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "organization", "unit")
+
+    def perform(self, *, by: Any) -> RoleAssignment:
+        if self.granter is None:
+            raise TypeError("RoleAssignmentAdminForm needs its granter")
+        values = self.cleaned_values(self.Meta.fields)
+        if self.adding:
+            return services.role_assign(by=self.granter, **values)
+        assignment = RoleAssignment.objects.get(pk=self.instance.pk)
+        return services.role_assignment_update(assignment=assignment, by=self.granter, **values)

@@ -36,7 +36,6 @@ from yiling.spreadsheets import (
     ambiguous,
     cell_text,
     header_key,
-    outside_message,
     parse_date,
     plain_text,
     too_long,
@@ -172,6 +171,11 @@ def _count_message(text: str) -> str:
     return _("“%(value)s” is not a whole number of 0 or more.") % {"value": redact(text)}
 
 
+def code_taken_message(code: str) -> str:
+    """For a code held by a unit out of the user's sight: the same words whichever unit holds it."""
+    return _("The code %(code)s is already in use: choose another code for a new compound.") % {"code": code}
+
+
 def _same(unit: Unit, name: str, value: Any) -> bool:
     """Whether the unit already has ``value`` in field ``name`` (foreign keys compared by id, no query)."""
     if name in ("parent", "organization", "property_company"):
@@ -290,7 +294,11 @@ class _CompoundImport(SheetImport):
     # lookups, a fixed number of queries for the whole file
 
     def load_lookups(self) -> None:
-        self.companies = _Index(list(PropertyCompany.objects.order_by()))
+        # Only the companies the user sees: one out of sight reads like one that does not exist.
+        companies = PropertyCompany.objects.order_by()
+        if self.scoped_user:
+            companies = companies.visible_to(self.user)
+        self.companies = _Index(list(companies))
 
     def load_units(self, rows: list[Row]) -> None:
         codes = {r.values[CODE] for r in rows if isinstance(r.values[CODE], str)}
@@ -322,6 +330,11 @@ class _CompoundImport(SheetImport):
             if earlier != row.line:
                 self.problem(row, CODE, _("The same code is already on row %(row)d.") % {"row": earlier})
             existing = self.units.get(code)
+            if existing is not None and not self.sees(existing):
+                # Codes are unique across every kind of unit, so a code in use cannot make a new
+                # compound either; which unit holds it, and where, is not the importer's to learn.
+                self.problem(row, CODE, code_taken_message(code))
+                return None  # nothing more to say about a unit the user may not see
             if existing is not None and existing.unit_type != UnitType.COMPOUND:
                 self.problem(
                     row,
@@ -330,9 +343,6 @@ class _CompoundImport(SheetImport):
                     % {"code": code, "unit": existing.name, "type": existing.get_unit_type_display()},
                 )
                 existing = None
-            elif existing is not None and not self.sees(existing):
-                self.problem(row, CODE, outside_message())
-                return None  # nothing more to say about a compound the user may not see
         community = self.resolve_community(row, existing)
         if row.bad:
             return None
@@ -352,7 +362,8 @@ class _CompoundImport(SheetImport):
         current = existing.parent if existing is not None else None
         if current is not None and current in _Index([current]).find(text):
             return current  # where it already is: nothing to check
-        candidates = self.communities.find(text)
+        # A community out of the user's sight is one that does not exist, also when its name is shared.
+        candidates = [c for c in self.communities.find(text) if self.sees(c)]
         if not candidates:
             self.problem(row, COMMUNITY, _("No community with the code or name “%(value)s”.") % {"value": text})
             return None
@@ -360,9 +371,6 @@ class _CompoundImport(SheetImport):
             self.problem(row, COMMUNITY, ambiguous(text, [c.code for c in candidates]))
             return None
         community = candidates[0]
-        if not self.sees(community):
-            self.problem(row, COMMUNITY, outside_message())
-            return None
         if existing is not None and _own_branch(existing) is not None:
             self.problem(
                 row,
@@ -551,8 +559,10 @@ def import_compounds(
 
     A new code creates the compound in its community (covered by the community's organization); an
     existing one is updated where the file differs. ``user``, when given, must be able to see every
-    compound the file names and every community it puts a compound in; None is full access (the
-    command line). A file that cannot be read at all gives one problem with row 0.
+    compound the file names and every community and property company it names; None is full access
+    (the command line). What the user cannot see is never named nor checked: a community or company
+    out of sight gets the message of one that does not exist, and a code held by a unit out of sight
+    the same "already in use" whichever unit holds it. A file that cannot be read at all gives one problem with row 0.
     """
     return _CompoundImport(user=user).run(source, filename, dry_run)
 

@@ -1,8 +1,10 @@
 """Settings for the Yiling party-building complex portal.
 
 Everything that differs between a laptop and a server comes from the environment (or a `.env`
-file beside manage.py); `.env.example` documents every variable. The defaults are safe for
-development: SQLite, tasks run in-process, debug on.
+file beside manage.py); `.env.example` documents every variable. The defaults are safe on a
+server that sets nothing: debug off (so SECRET_KEY must be given). Development turns debug on
+explicitly: `make run` sets DEBUG=1, and the tests run under `yiling.test_settings`. Otherwise
+SQLite and tasks run in-process.
 """
 
 from pathlib import Path
@@ -15,7 +17,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 # A fixed key is only acceptable while debugging; production must set SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me" if DEBUG else None)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

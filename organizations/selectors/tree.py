@@ -7,12 +7,21 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from yiling.scoping import Anchors, assignments_of, subtree_q
 
-from ..models import ORGANIZATION_ROLES, Organization, OrganizationQuerySet, RoleAssignment, Unit, UnitQuerySet
+from ..models import (
+    ORGANIZATION_ROLES,
+    Organization,
+    OrganizationQuerySet,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitQuerySet,
+)
 
 if TYPE_CHECKING:
     from yiling.scoping import UserLike
@@ -105,3 +114,40 @@ def acting_reach(user: UserLike, to_unit: str = "") -> Q | None:
         if q is not None
     ]
     return reduce(or_, parts) if parts else None
+
+
+def is_district_wide(user: UserLike | None) -> bool:
+    """Whether the user acts for the whole district: a superuser, or a holder of the district staff role."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(a.role == Role.DISTRICT_STAFF for a in assignments_of(user))
+
+
+def granting_paths(by: UserLike | None) -> list[str] | None:
+    """The tree paths inside which ``by`` may grant roles: None for anywhere (district staff and
+    superusers), [] for nowhere; the street and park organizations of a street or park staff member."""
+    if by is None or not by.is_active:
+        return []
+    if getattr(by, "is_superuser", False):
+        return None
+    held = assignments_of(by)
+    if any(a.role == Role.DISTRICT_STAFF for a in held):
+        return None
+    return [a.organization.path for a in held if a.role == Role.STREET_STAFF and a.organization_id]
+
+
+def grantable_users(*, by: UserLike) -> QuerySet:
+    """The accounts ``by`` may give a role to (see ``organizations.services.grant_check``): every
+    account for district staff; for street and park staff, those whose every role is an organization
+    role inside their streets or parks (and not superusers); none for anyone else."""
+    users = get_user_model().objects.all()
+    paths = granting_paths(by)
+    if paths is None:
+        return users
+    if not paths:
+        return users.none()
+    inside = reduce(or_, (Q(organization__path__startswith=p) for p in paths))
+    elsewhere = RoleAssignment.objects.exclude(Q(role__in=ORGANIZATION_ROLES) & inside).values("user_id")
+    return users.filter(is_superuser=False).exclude(pk__in=elsewhere)

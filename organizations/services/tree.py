@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from yiling.scoping import forget_assignments
 
-from ..models import Organization, RoleAssignment, Unit
+from ..models import ORGANIZATION_ROLES, Organization, Role, RoleAssignment, Unit
+from ..selectors.tree import granting_paths
 
 TREE_FIELDS = ["path", "depth", "numchild"]
 ORGANIZATION_FIELDS = ("code", "name", "kind", "unit", "established_on", "is_active", "elected_on", "term_ends_on")
@@ -122,11 +123,105 @@ def unit_update(*, unit: Unit, **changes: Any) -> Unit:
     return apply_changes(unit, UNIT_FIELDS, changes, "unit_update")
 
 
+# --- who may grant which role to whom -----------------------------------------------------------------
+
+#: The roles street and park staff may grant, inside their own street or park.
+STREET_GRANTABLE_ROLES = (Role.COMMUNITY_SECRETARY, Role.COMPOUND_SECRETARY)
+
+
+def _inside(paths: list[str], organization: Organization | None) -> bool:
+    return organization is not None and any(organization.path.startswith(p) for p in paths)
+
+
+def grant_check(
+    *,
+    by: Any,
+    user: Any,
+    role: str,
+    organization: Organization | None = None,
+    unit: Unit | None = None,
+    replacing: RoleAssignment | None = None,
+) -> None:
+    """Refuse (``ValidationError`` on the field at fault) a role ``by`` may not give ``user``.
+
+    The rule, for granting, changing and ending (deleting) an assignment alike:
+
+    ===========================  =====================================  ===========================================
+    granter                      roles, bound to                        accounts
+    ===========================  =====================================  ===========================================
+    district staff, superuser    any role, bound anywhere               any account
+    street or park staff         community secretary or compound        accounts whose every role is a staff or
+                                 secretary, bound to an organization    secretary role bound inside that same part
+                                 inside their own street or park        (no role elsewhere, no merchant or agency
+                                                                        contact role), never a superuser
+    anyone else                  none                                   none
+    ===========================  =====================================  ===========================================
+
+    ``replacing`` is the assignment being changed: the granter must be able to end it too, and it
+    does not count among the account's roles.
+    """
+    paths = granting_paths(by)
+    if paths is None:
+        return
+    if not paths:
+        raise ValidationError({"role": _("You may not grant or change roles: ask district staff.")})
+    if replacing is not None:
+        role_end_check(by=by, assignment=replacing)
+    if role not in STREET_GRANTABLE_ROLES:
+        raise ValidationError(
+            {"role": _("Street and park staff may grant only the community secretary and compound secretary roles.")}
+        )
+    if not _inside(paths, organization):
+        raise ValidationError(
+            {"organization": _("Street and park staff may grant roles only inside their own street or park.")}
+        )
+    if not grantable_account(paths, user, replacing=replacing):
+        raise ValidationError(
+            {
+                "user": _(
+                    "This account holds a role outside your street or park (or is a merchant's or an agency "
+                    "contact's): only district staff may give it a role."
+                )
+            }
+        )
+
+
+def grantable_account(paths: list[str], user: Any, *, replacing: RoleAssignment | None = None) -> bool:
+    """Whether every role ``user`` holds (but ``replacing``) is an organization role inside ``paths``."""
+    if user is None or getattr(user, "is_superuser", False):
+        return False
+    held = RoleAssignment.objects.filter(user_id=user.pk).select_related("organization")
+    if replacing is not None:
+        held = held.exclude(pk=replacing.pk)
+    return all(a.role in ORGANIZATION_ROLES and _inside(paths, a.organization) for a in held)
+
+
+def role_end_check(*, by: Any, assignment: RoleAssignment) -> None:
+    """Refuse changing or ending an assignment ``by`` could not have granted (see :func:`grant_check`)."""
+    paths = granting_paths(by)
+    if paths is None:
+        return
+    current = RoleAssignment.objects.select_related("organization", "user").get(pk=assignment.pk)
+    if (
+        not paths
+        or current.role not in STREET_GRANTABLE_ROLES
+        or not _inside(paths, current.organization)
+        or not grantable_account(paths, current.user, replacing=current)
+    ):
+        raise ValidationError(_("You may not change or end this role assignment: ask district staff."))
+
+
 @transaction.atomic
 def role_assign(
-    *, user: Any, role: str, organization: Organization | None = None, unit: Unit | None = None
+    *, user: Any, role: str, organization: Organization | None = None, unit: Unit | None = None, by: Any = None
 ) -> RoleAssignment:
-    """Give ``user`` a role bound to ``organization`` or ``unit``; a no-op when already held."""
+    """Give ``user`` a role bound to ``organization`` or ``unit``; a no-op when already held.
+
+    ``by`` is the granting user, held to :func:`grant_check`; None only for the system itself
+    (the command line, seed data), which may grant anything.
+    """
+    if by is not None:
+        grant_check(by=by, user=user, role=role, organization=organization, unit=unit)
     existing = RoleAssignment.objects.filter(user=user, role=role, organization=organization, unit=unit).first()
     if existing:
         return existing
@@ -135,3 +230,33 @@ def role_assign(
     assignment.save()
     forget_assignments(user)
     return assignment
+
+
+ROLE_ASSIGNMENT_FIELDS = ("user", "role", "organization", "unit")
+
+
+@transaction.atomic
+def role_assignment_update(*, assignment: RoleAssignment, by: Any = None, **changes: Any) -> RoleAssignment:
+    """Change who holds an assignment, which role it is or what it is bound to; ``by`` as for
+    :func:`role_assign`, and must also be able to end the assignment as it was."""
+    unknown = set(changes) - set(ROLE_ASSIGNMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"role_assignment_update() got unexpected fields {sorted(unknown)}")
+    before = RoleAssignment.objects.select_related("user").get(pk=assignment.pk)
+    wanted = {f: changes.get(f, getattr(before, f)) for f in ROLE_ASSIGNMENT_FIELDS}
+    if by is not None:
+        grant_check(by=by, replacing=before, **wanted)
+    updated = apply_changes(assignment, ROLE_ASSIGNMENT_FIELDS, changes, "role_assignment_update")
+    forget_assignments(before.user)
+    forget_assignments(updated.user)
+    return updated
+
+
+@transaction.atomic
+def role_revoke(*, assignment: RoleAssignment, by: Any = None) -> None:
+    """End (delete) an assignment; ``by`` must be able to grant it (see :func:`grant_check`)."""
+    if by is not None:
+        role_end_check(by=by, assignment=assignment)
+    user = assignment.user
+    assignment.delete()
+    forget_assignments(user)

@@ -389,12 +389,13 @@ def test_dry_run_previews_updates_with_the_changed_fields(tree, tmp_path):
 @pytest.mark.django_db
 def test_user_cannot_import_outside_their_part_of_the_tree(tree, tmp_path):
     secretary = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    own = [make_member(home_organization=tree["comm_a"]) for _ in range(3)]
     elsewhere = make_member(home_organization=tree["comm_b"])
     rows = [
-        person(tree["comm_a"], 居住小区=tree["compound_a"].unit.code),
-        person(tree["comm_b"]),
+        person(tree["comm_a"], 公民身份号码=own[0].id_number, 居住小区=tree["compound_a"].unit.code),
+        person(tree["comm_b"], 公民身份号码=own[1].id_number),
         person(tree["comm_a"], 公民身份号码=elsewhere.id_number),
-        person(tree["comm_a"], 居住小区=tree["bare_b"].code),
+        person(tree["comm_a"], 公民身份号码=own[2].id_number, 居住小区=tree["bare_b"].code),
     ]
     path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=[*DEPT_HEADERS, "居住小区"])
 
@@ -402,10 +403,139 @@ def test_user_cannot_import_outside_their_part_of_the_tree(tree, tmp_path):
 
     assert [(p.row, p.column, p.reason) for p in result.problems] == [
         (4, "所在党支部", "This is outside your part of the organization tree."),
-        (5, "公民身份号码", "This is outside your part of the organization tree."),
+        (5, "公民身份号码", UNKNOWN_MEMBER),
         (6, "居住小区", "This is outside your part of the organization tree."),
     ]
+    assert Member.objects.count() == 4
+    assert Member.objects.filter(residence__isnull=False).count() == 0
+
+
+# --- the preview tells nothing about members out of the importer's sight ----------------------------
+
+UNKNOWN_MEMBER = (
+    "This ID number cannot be imported by you: no member in your part of the roster holds it. "
+    "New members, and members held elsewhere, are added or transferred in by district staff."
+)
+#: A roster without 转正日期 and 党员状态: an existing member keeps his, so the old import read them
+#: from the stored record, even one out of the importer's sight.
+NO_FULL_DATE = [h for h in DEPT_HEADERS if h != "转正日期"]
+
+
+def problem_lines(result) -> list[tuple[str, str]]:
+    return [(p.column, p.reason) for p in result.problems]
+
+
+def outcome(result) -> str:
+    """Everything the preview shows, as one string."""
+    return repr(
+        (
+            [(p.row, p.column, p.reason) for p in result.problems],
+            result.created,
+            result.updated,
+            result.unchanged,
+            result.preview,
+        )
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.STREET_STAFF, Role.COMMUNITY_SECRETARY])
+def test_number_of_a_member_out_of_sight_reads_like_a_number_nobody_holds(tree, tmp_path, role):
+    org = tree["street_a"] if role == Role.STREET_STAFF else tree["comm_a"]
+    user = user_with_role(role, organization=org)
+    hidden = make_member(home_organization=tree["comm_c"])
+    nobody = id_number(born=hidden.birth_date)
+    # The same row twice, but for the ID number: one a member out of sight holds, one nobody holds.
+    cells = {"入党日期": "1990-07-01", "性别": "男", "出生日期": hidden.birth_date.isoformat()}
+    rows = [
+        person(tree["comm_a"], 公民身份号码=hidden.id_number, **cells),
+        person(tree["comm_a"], 公民身份号码=nobody, **cells),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=NO_FULL_DATE)
+
+    result = imported(path, user=user, dry_run=True)
+
+    assert [p.row for p in result.problems] == [3, 4]
+    assert problem_lines(result)[0] == problem_lines(result)[1] == ("公民身份号码", UNKNOWN_MEMBER)
+    assert (result.created, result.updated, result.preview) == (0, 0, [])
+
+
+@pytest.mark.django_db
+def test_the_stored_dates_of_a_member_out_of_sight_change_nothing_in_the_preview(tree, tmp_path):
+    staff = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    hidden = make_member(home_organization=tree["comm_c"])
+    row = person(tree["comm_a"], 公民身份号码=hidden.id_number, 入党日期="2008-07-01")
+    path = roster_xlsx(tmp_path / "roster.xlsx", [row], headers=NO_FULL_DATE)
+    outputs = []
+    # Full-member dates before, after and without the row's date joined: the old import reported a
+    # date rule for the first only, so repeated uploads read the stored date out.
+    for full_on, status in ((date(2000, 1, 1), "full"), (date(2010, 1, 1), "full"), (None, "probationary")):
+        Member.objects.filter(pk=hidden.pk).update(joined_on=date(1999, 7, 1), full_member_on=full_on, status=status)
+        outputs.append(outcome(imported(path, user=staff)))
+
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert UNKNOWN_MEMBER in outputs[0]
+    hidden.refresh_from_db()
+    assert (hidden.home_organization, hidden.joined_on, hidden.full_member_on) == (
+        tree["comm_c"],
+        date(1999, 7, 1),
+        None,
+    )
+
+
+@pytest.mark.django_db
+def test_a_row_out_of_sight_is_checked_against_its_own_cells_only(tree, tmp_path):
+    staff = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    hidden = make_member(home_organization=tree["comm_c"])
+    rows = [
+        # Joined before the birth date in the ID number: wrong whoever holds the number.
+        person(tree["comm_a"], 公民身份号码=hidden.id_number, 入党日期="1970-07-01"),
+        person(tree["comm_a"], 公民身份号码=id_number(born=hidden.birth_date), 入党日期="1970-07-01"),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=NO_FULL_DATE)
+
+    result = imported(path, user=staff)
+
+    assert [p.row for p in result.problems] == [3, 3, 4, 4]
+    assert problem_lines(result)[:2] == problem_lines(result)[2:]
+    assert ("公民身份号码", UNKNOWN_MEMBER) in problem_lines(result)
     assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_update_the_members_they_see_and_only_district_staff_add_members(tree, tmp_path):
+    street = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    district = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
+    own = make_member(home_organization=tree["comm_a"], phone="13900000001")
+    new = id_number()
+    rows = [
+        person(tree["comm_a"], 公民身份号码=own.id_number, 联系电话="13900000002"),
+        person(tree["comm_a"], 公民身份号码=new),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows)
+
+    by_street = imported(path, user=street)
+    by_district = imported(path, user=district)
+
+    assert [(p.row, p.column, p.reason) for p in by_street.problems] == [(4, "公民身份号码", UNKNOWN_MEMBER)]
+    assert by_district.problems == [] and (by_district.created, by_district.updated) == (1, 1)
+    assert Member.objects.get(id_number=new).home_organization == tree["comm_a"]
+    own.refresh_from_db()
+    assert own.phone == "13900000002"
+
+
+@pytest.mark.django_db
+def test_district_staff_cannot_add_a_number_a_member_out_of_their_sight_holds(tree, tmp_path):
+    district = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
+    # Held outside the district, living nowhere in it: no district role sees this member.
+    outside = make_member(home_organization=None)
+    path = roster_xlsx(tmp_path / "roster.xlsx", [person(tree["comm_a"], 公民身份号码=outside.id_number)])
+
+    result = imported(path, user=district)
+
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [(3, "公民身份号码", UNKNOWN_MEMBER)]
+    outside.refresh_from_db()
+    assert outside.home_organization is None and Member.objects.count() == 1
 
 
 @pytest.mark.django_db

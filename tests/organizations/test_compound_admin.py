@@ -280,8 +280,9 @@ def test_import_outside_the_users_part_of_the_tree_is_a_problem(tree, client, co
 
     text = body(client.post(reverse(IMPORT), {"file": upload(rows)}))
 
-    assert "第 2 行，所属社区 列：该项不在您管辖的组织架构范围内。" in text
-    assert "第 3 行，小区编码 列：该项不在您管辖的组织架构范围内。" in text
+    # Out of sight reads like not there: nothing says the community or the compound exists there.
+    assert f"第 2 行，所属社区 列：没有编码或名称为“{tree['comm_c'].unit.code}”的社区。" in text
+    assert f"第 3 行，小区编码 列：编码 {compound_c.code} 已被使用：请为新小区另选编码。" in text
     assert "丙社区小区" not in text  # nothing about the hidden compound is shown
     assert not Unit.objects.filter(code="CP-901").exists()
 

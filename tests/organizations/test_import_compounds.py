@@ -338,15 +338,110 @@ def test_a_user_imports_only_within_their_part_of_the_tree(tree, tmp_path):
 
     result = import_compounds(str(path), filename=path.name, user=user)
 
+    comm_c = tree["comm_c"].unit.code
     assert [p.line() for p in result.problems] == [
-        "row 4, column 所属社区: 该项不在您管辖的组织架构范围内。",
-        "row 5, column 小区编码: 该项不在您管辖的组织架构范围内。",
-        "row 6, column 所属社区: 该项不在您管辖的组织架构范围内。",
+        f"row 4, column 所属社区: 没有编码或名称为“{comm_c}”的社区。",
+        f"row 5, column 小区编码: 编码 {compound_c.code} 已被使用：请为新小区另选编码。",
+        f"row 6, column 所属社区: 没有编码或名称为“{comm_c}”的社区。",
     ]
     assert not Unit.objects.filter(code="CP-601").exists()
 
     result = import_compounds(str(path), filename=path.name, user=None, dry_run=True)
     assert (result.ok, result.created, result.updated) == (True, 2, 2)
+
+
+# --- nothing out of the user's sight is named or checked ---------------------------------------------
+
+
+def problem_reasons(result) -> list[tuple[str, str]]:
+    """(column, reason) of each problem, without the row number."""
+    return [(p.column, p.reason) for p in result.problems]
+
+
+def test_a_community_out_of_sight_reads_like_one_that_does_not_exist(tree, tmp_path):
+    user = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    comm_c = tree["comm_c"].unit
+    rows = [
+        {"小区编码": "CP-611", "小区名称": "新小区", "所属社区": comm_c.code},  # out of sight, by code
+        {"小区编码": "CP-612", "小区名称": "新小区", "所属社区": "CM-999"},  # no such code
+        {"小区编码": "CP-613", "小区名称": "新小区", "所属社区": comm_c.name},  # out of sight, by name
+        {"小区编码": "CP-614", "小区名称": "新小区", "所属社区": "没有这个社区"},  # no such name
+    ]
+    path = compounds_xlsx(tmp_path / "compounds.xlsx", rows)
+    before = written()
+
+    result = import_compounds(str(path), filename=path.name, user=user)
+
+    reasons = problem_reasons(result)
+    assert reasons[0] == ("所属社区", f"没有编码或名称为“{comm_c.code}”的社区。")
+    assert reasons[1] == ("所属社区", "没有编码或名称为“CM-999”的社区。")
+    assert reasons[2:] == [
+        ("所属社区", f"没有编码或名称为“{comm_c.name}”的社区。"),
+        ("所属社区", "没有编码或名称为“没有这个社区”的社区。"),
+    ]
+    assert written() == before
+
+
+def test_a_name_shared_with_a_community_out_of_sight_is_not_ambiguous(tree, tmp_path):
+    user = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    twin = make_unit(UnitType.COMMUNITY, tree["comm_c"], name=tree["comm_a"].unit.name, parent=tree["street_b"].unit)
+    rows = [{"小区编码": "CP-621", "小区名称": "新小区", "所属社区": tree["comm_a"].unit.name}]
+    path = compounds_xlsx(tmp_path / "compounds.xlsx", rows)
+
+    result = import_compounds(str(path), filename=path.name, user=user, dry_run=True)
+
+    assert (result.problems, result.created) == ([], 1)
+    assert twin.code not in repr(result)
+
+
+def test_a_company_out_of_sight_reads_like_one_that_does_not_exist(tree, tmp_path, company):
+    user = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    compound_c = make_unit(UnitType.COMPOUND, tree["comm_c"], name="丙社区小区", parent=tree["comm_c"].unit)
+    services.unit_update(unit=compound_c, property_company=company)  # managed in the other street only
+    rows = [
+        {"小区编码": "CP-631", "小区名称": "新小区", "所属社区": tree["comm_a"].unit.code, "物业公司": company.code},
+        {"小区编码": "CP-632", "小区名称": "新小区", "所属社区": tree["comm_a"].unit.code, "物业公司": "PC-99"},
+    ]
+    path = compounds_xlsx(tmp_path / "compounds.xlsx", rows)
+    before = written()
+
+    result = import_compounds(str(path), filename=path.name, user=user)
+
+    assert problem_reasons(result) == [
+        ("物业公司", "没有编码或名称为“PC-01”的物业公司：请先添加该物业公司。"),
+        ("物业公司", "没有编码或名称为“PC-99”的物业公司：请先添加该物业公司。"),
+    ]
+    assert written() == before
+    # District staff see every company.
+    district = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
+    assert import_compounds(str(path), filename=path.name, user=district, dry_run=True).problems[0].row == 4
+
+
+@pytest.mark.parametrize("holder", ["compound", "agency", "shop", "community", "street"])
+def test_a_code_held_out_of_sight_names_nothing_whichever_unit_holds_it(tree, tmp_path, holder):
+    user = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_b"])
+    compound_c = make_unit(UnitType.COMPOUND, tree["comm_c"], name="丙社区小区", parent=tree["comm_c"].unit)
+    services.owners_committee_record(compound=compound_c, elected_on=date(2021, 5, 1), term_ends_on=date(2026, 4, 30))
+    unit = {
+        "compound": compound_c,
+        "agency": tree["agency"],
+        "shop": tree["shop"],
+        "community": tree["comm_a"].unit,
+        "street": tree["street_b"].unit,
+    }[holder]
+    # The row also gives an earlier committee term: a rule that would read the stored one.
+    row = {"小区编码": unit.code, "小区名称": "新小区", "所属社区": tree["comm_b"].unit.code}
+    row.update({"业委会成立日期": "2019-05-01", "业委会届满日期": "2024-04-30"})
+    path = compounds_xlsx(tmp_path / "compounds.xlsx", [row])
+    before = written()
+
+    result = import_compounds(str(path), filename=path.name, user=user)
+
+    assert [p.line() for p in result.problems] == [
+        f"row 3, column 小区编码: 编码 {unit.code} 已被使用：请为新小区另选编码。"
+    ]
+    assert unit.name not in repr(result)
+    assert written() == before
 
 
 # --- the export ------------------------------------------------------------------------------------

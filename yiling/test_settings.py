@@ -1,0 +1,12 @@
+"""The settings pytest runs under: the project's own, with debug on unless the environment says.
+
+The project defaults to debug off, so that a server started without DEBUG is safe. The tests need
+what debug on gives at import time (a development SECRET_KEY, static files served without a
+collectstatic manifest); pytest-django still runs each test with ``settings.DEBUG = False``.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from .settings import *  # noqa: E402, F403
