@@ -5,7 +5,6 @@ the scoping rule and written through the services."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
@@ -25,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
 from yiling.scoping import assignments_of, visible
+from yiling.uploads import attachment_response
 
 from . import services
 from .admin_forms import (
@@ -500,10 +500,9 @@ class ExpenseAdmin(RecordedOnlyMixin, GovernanceAdmin):
         if expense is None or not self.has_view_permission(request, expense):
             raise Http404
         try:
-            handle = expense.receipt.open("rb")
+            return attachment_response(expense.receipt)
         except FileNotFoundError as exc:
             raise Http404 from exc
-        return FileResponse(handle, filename=Path(expense.receipt.name).name)
 
     @admin.display(description=_("party organization"), ordering="allocation__organization__path")
     def organization(self, obj: Expense) -> str:
