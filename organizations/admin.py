@@ -23,6 +23,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
+from yiling.admin_imports import SignedImportConfirmMixin
 from yiling.scoping import assignments_of, visible
 from yiling.uploads import attachment_response
 
@@ -70,8 +71,9 @@ class PathChangeList(ChangeList):
         self.result_list = attach_path_names(self.result_list)
 
 
-class ScopedModelAdmin(ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
-    """The base of every domain admin: scoped, importable, exportable, with history."""
+class ScopedModelAdmin(SignedImportConfirmMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    """The base of every domain admin: scoped, importable (confirming only the user's own preview),
+    exportable, with history."""
 
 
 @admin.register(Organization)
