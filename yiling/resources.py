@@ -1,4 +1,5 @@
-"""Shared pieces of every import and export: the scoping rule per row, and readable choices."""
+"""Shared pieces of every import and export: the scoping rule per row, readable choices, and text
+that a spreadsheet would run as a formula kept as text."""
 
 from __future__ import annotations
 

@@ -180,8 +180,15 @@ class AttachmentValidator:
         if kind is PDF:
             try:
                 active = active_pdf_content(data)
-            except TooComplex:
-                active = "…"
+            except TooComplex as exc:
+                raise ValidationError(
+                    _(
+                        "%(field)s: the PDF is too complex to be checked: print it to a plain PDF or upload a "
+                        "photograph."
+                    )
+                    % {"field": field},
+                    code="complex_pdf",
+                ) from exc
             if active:
                 raise ValidationError(
                     _(
