@@ -55,6 +55,9 @@ def preview(client: Client, unit, elected_on: str = "2025-05-01") -> dict:
     assert upload.status_code == 200
     confirm = upload.context["confirm_form"]
     assert confirm is not None
+    # What the page posts back is the token, as rendered in the form.
+    token = confirm.initial["import_file_name"]
+    assert f'name="import_file_name" value="{token}"' in upload.content.decode()
     return dict(confirm.initial)
 
 
