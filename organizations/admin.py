@@ -5,7 +5,6 @@ the scoping rule and written through the services."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
@@ -26,7 +25,9 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
+from yiling.admin_imports import SignedImportConfirmMixin
 from yiling.scoping import assignments_of, visible
+from yiling.uploads import attachment_response
 
 from . import services
 from .admin_forms import (
@@ -73,8 +74,9 @@ class PathChangeList(ChangeList):
         self.result_list = attach_path_names(self.result_list)
 
 
-class ScopedModelAdmin(ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
-    """The base of every domain admin: scoped, importable, exportable, with history."""
+class ScopedModelAdmin(SignedImportConfirmMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    """The base of every domain admin: scoped, importable (confirming only the user's own preview),
+    exportable, with history."""
 
 
 @admin.register(Organization)
@@ -572,10 +574,9 @@ class ExpenseAdmin(RecordedOnlyMixin, GovernanceAdmin):
         if expense is None or not self.has_view_permission(request, expense):
             raise Http404
         try:
-            handle = expense.receipt.open("rb")
+            return attachment_response(expense.receipt)
         except FileNotFoundError as exc:
             raise Http404 from exc
-        return FileResponse(handle, filename=Path(expense.receipt.name).name)
 
     @admin.display(description=_("party organization"), ordering="allocation__organization__path")
     def organization(self, obj: Expense) -> str:

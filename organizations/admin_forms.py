@@ -28,6 +28,7 @@ from .models import (
     RoleAssignment,
     Venue,
 )
+from .models.governance import RECEIPT_CHECK
 from .services.governance import COMMITTEE_FIELDS, PROPERTY_COMPANY_FIELDS, VENUE_FIELDS
 
 # --- property companies and the owners' committee -------------------------------------------------
@@ -222,6 +223,11 @@ class ExpenseAdminForm(ServiceModelForm):
     class Meta:
         model = Expense
         fields = ("allocation", "spent_on", "amount", "purpose", "receipt", "receipt_number", "activity")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "receipt" in self.fields:
+            self.fields["receipt"].validators.append(RECEIPT_CHECK)
 
     def perform(self, *, by: Any) -> Expense:
         data = self.cleaned_data

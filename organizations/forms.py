@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActivityKind, CommitteePosition, FundAllocation, Organization, Venue, VenueKind
+from .models.governance import RECEIPT_CHECK
 from .services import check_move
 
 
@@ -216,6 +217,7 @@ class ExpenseForm(CompoundForm):
         label=_("Receipt (JPG, PNG or PDF, at most 5 MB)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf"}),
+        validators=[RECEIPT_CHECK],
     )
     receipt_number = forms.CharField(label=_("Receipt number"), max_length=50, required=False, strip=True)
 

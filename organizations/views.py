@@ -4,7 +4,6 @@ user sees their own part of the tree."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from members import selectors as member_selectors
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
+from yiling.uploads import attachment_response
 
 from . import selectors, services
 from .forms import (
@@ -363,12 +363,9 @@ def expense_receipt(request: HttpRequest, pk: int) -> FileResponse:
     is where the scoping rule is applied to them."""
     expense = selectors.receipt_expense(user=request.user, pk=pk)
     try:
-        handle = expense.receipt.open("rb")
+        return attachment_response(expense.receipt)
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, filename=Path(expense.receipt.name).name)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -1,4 +1,5 @@
-"""Shared pieces of every import and export: the scoping rule per row, and readable choices."""
+"""Shared pieces of every import and export: the scoping rule per row, readable choices, and text
+that a spreadsheet would run as a formula kept as text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils.translation import override
 from import_export import widgets
 
 from .scoping import is_scoped, visible
+from .spreadsheets import escape_formula, unescape_formula
 
 
 class ChoiceLabelWidget(widgets.Widget):
@@ -74,7 +76,23 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
             ) from exc
 
 
-class ScopedResourceMixin:
+class FormulaSafeResourceMixin:
+    """Exports text that a spreadsheet would run as a formula as text (``escape_formula``), in every
+    format, and imports it back without the apostrophe. Numbers stay numbers, negative ones too."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        value = super().export_field(field, instance, **kwargs)  # type: ignore[misc]
+        if isinstance(field.widget, widgets.NumberWidget):
+            return value  # a number, which CSV writes as text: "-5" is a number, not a formula
+        return escape_formula(value)
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for column, value in row.items():
+            row[column] = unescape_formula(value)
+        super().before_import_row(row, **kwargs)  # type: ignore[misc]
+
+
+class ScopedResourceMixin(FormulaSafeResourceMixin):
     """Every row an import writes must lie within the importing user's reach, before and after.
 
     ``user`` comes from the admin (``ScopedAdminMixin``) or a command. Rows the user may not see

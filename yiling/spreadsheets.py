@@ -36,8 +36,9 @@ _DATE_RES = (
     re.compile(r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?\.?"),
     re.compile(r"(?P<y>\d{4})年(?P<m>\d{1,2})(?:月(?:(?P<d>\d{1,2})[日号]?)?)?"),
 )
-#: Excel runs a cell starting with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@")
+#: A spreadsheet runs a cell starting with one of these as a formula (a leading tab or carriage
+#: return may be dropped, and what follows run). See ``escape_formula``.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: The formats ``write_table`` writes, with their content types.
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -254,35 +255,47 @@ def guarded(rows: Rows) -> Rows:
         raise FileProblem(_("The file cannot be read: %(error)s") % {"error": redact(str(exc))}) from exc
 
 
+def escape_formula(value: Any) -> Any:
+    """``value`` as a cell of an export: text a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``+1+1``, ``-2+3``, ``@SUM(A1)``, a leading tab or carriage return) gets a leading apostrophe and
+    stays text; anything else, numbers (negative ones too) and dates among them, is left as it is.
+
+    Every export goes through this one function: ``write_table`` and the import-export resources
+    (``yiling.resources.FormulaSafeResourceMixin``). The importers take the apostrophe off again
+    (``unescape_formula``, ``cell_text``, ``plain_text``), so an exported file imports back unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: Any) -> Any:
+    """The text ``escape_formula`` wrote, without its apostrophe; anything else as it is."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_START:
+        return value[1:]
+    return value
+
+
 def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: str, title: str) -> bytes:
     """A header row and ``rows`` as an XLSX workbook (one sheet named ``title``) or a CSV file (UTF-8
-    with BOM, which Excel opens as such). Text that Excel would run as a formula stays text."""
+    with BOM, which Excel opens as such). Text that a spreadsheet would run as a formula stays text
+    (``escape_formula``)."""
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
         writer.writerow(headers)
         for values in rows:
-            # Excel runs a cell starting with = + - @ as a formula; the apostrophe keeps it text.
-            writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in FORMULA_START else v for v in values])
+            writer.writerow([escape_formula(v) for v in values])
         return out.getvalue().encode("utf-8-sig")
     if fmt != "xlsx":
         raise ValueError(f"unknown spreadsheet format {fmt!r}")
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
     sheet.append(list(headers))
     for values in rows:
-        cells: list[Any] = []
-        for value in values:
-            if isinstance(value, str) and value[:1] == "=":
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, not a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
+        sheet.append([escape_formula(v) for v in values])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from yiling.scoping import Anchors, ScopedQuerySet, reach_q
+from yiling.uploads import AttachmentValidator
 
 from .tree import Role, UnitType, validate_code
 
@@ -23,6 +24,8 @@ POSITIVE_YUAN = [MinValueValidator(Decimal("0.01"))]
 #: Receipts: photographs or scans, at most this many bytes.
 RECEIPT_EXTENSIONS = ["jpg", "jpeg", "png", "pdf"]
 RECEIPT_MAX_BYTES = 5 * 1024 * 1024
+#: A receipt is checked by its content: the portal's and the admin's form field, and the service.
+RECEIPT_CHECK = AttachmentValidator(_("receipt"), max_bytes=RECEIPT_MAX_BYTES)
 
 
 class PropertyCompanyQuerySet(ScopedQuerySet):

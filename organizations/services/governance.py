@@ -31,7 +31,7 @@ from ..models import (
     UnitType,
     Venue,
 )
-from ..models.governance import DEFAULT_ACTIVITY_FUND, RECEIPT_MAX_BYTES, SINGLE_HOLDER_POSITIONS
+from ..models.governance import DEFAULT_ACTIVITY_FUND, RECEIPT_CHECK, SINGLE_HOLDER_POSITIONS
 from .tree import apply_changes
 
 #: The member category of an in-service member (members.models.Category.IN_SERVICE), the only kind
@@ -392,8 +392,12 @@ def expense_record(
             {"spent_on": _("Money of the %(year)s allocation is spent in %(year)s.") % {"year": locked.year}}
         )
     _not_in_future(spent_on, "spent_on")
-    if receipt is not None and receipt.size > RECEIPT_MAX_BYTES:
-        raise ValidationError({"receipt": _("The receipt file is larger than 5 MB.")})
+    if receipt is not None:
+        # By its content, whichever way it came in (a name says nothing).
+        try:
+            RECEIPT_CHECK(receipt)
+        except ValidationError as exc:
+            raise ValidationError({"receipt": exc.messages}) from exc
     if activity is not None and activity.compound_id != locked.organization.unit_id:
         raise ValidationError({"activity": _("Choose an activity of this compound.")})
     if amount is not None and amount > 0:

@@ -332,7 +332,7 @@ def test_receipts_stay_within_the_users_reach(gov_a, tree, compound_c, client, s
     )  # fmt: skip
     expense = services.expense_record(
         allocation=other, amount=Decimal("10.00"), spent_on=today(), purpose="丙街道的票据",
-        receipt=SimpleUploadedFile("r.pdf", b"%PDF other", content_type="application/pdf"),
+        receipt=SimpleUploadedFile("r.pdf", b"%PDF-1.4 other", content_type="application/pdf"),
     )  # fmt: skip
     client.force_login(staff_user(tree["street_a"], street=True))
 
