@@ -19,9 +19,9 @@ def test_redacting_filter_masks_message_arguments_and_tracebacks():
 
         record.exc_info = sys.exc_info()
     assert RedactingFilter().filter(record)
-    assert record.getMessage() == "member 1101**********002X phone 138****5678"
+    assert record.getMessage() == "member 1101************** phone 138****5678"
     assert ID not in record.exc_text
-    assert "1101**********002X" in record.exc_text
+    assert "1101**************" in record.exc_text
 
 
 def test_configured_handlers_redact():
@@ -34,7 +34,7 @@ def test_configured_handlers_redact():
     finally:
         console.setStream(previous)
     assert ID not in stream.getvalue()
-    assert "importing 1101**********002X" in stream.getvalue()
+    assert "importing 1101**************" in stream.getvalue()
 
 
 def _written_through(logger_name: str, message: str, *args) -> str:
@@ -62,7 +62,7 @@ def test_every_configured_handler_masks(settings):
 def test_development_server_request_lines_are_masked():
     line = _written_through("django.server", '"%s" %s %s', f"GET /admin/members/member/?q={ID} HTTP/1.1", "200", "1")
     assert ID not in line
-    assert "q=1101**********002X" in line
+    assert "q=1101**************" in line
 
 
 def test_gunicorn_access_log_is_masked():
@@ -82,4 +82,4 @@ def test_gunicorn_access_log_is_masked():
         for name in ("gunicorn.access", "gunicorn.error"):
             logging.getLogger(name).handlers.clear()
     assert ID not in line
-    assert "1101**********002X" in line
+    assert "1101**************" in line
