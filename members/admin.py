@@ -28,7 +28,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organizations.models import Organization
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin, SpreadsheetAdminMixin
-from yiling.privacy import mask_id_number, mask_phone, redact
+from yiling.privacy import ID_LENGTH, ID_VISIBLE, mask_birth_date, mask_id_number, mask_phone, redact
 
 from . import services
 from .admin_forms import (
@@ -52,7 +52,7 @@ from .roster import export_roster, import_roster
 #: A search term shaped like a resident ID number finds the member holding exactly that number.
 ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 #: ... and shown masked on the page, which searches by the digits the mask leaves.
-MASKED_ID_NUMBER_SHAPE = re.compile(r"([0-9]{4})\*{10}([0-9]{3}[0-9X])")
+MASKED_ID_NUMBER_SHAPE = re.compile(rf"([0-9]{{{ID_VISIBLE}}})\*{{{ID_LENGTH - ID_VISIBLE}}}")
 
 
 def _sees_personal_data(request: HttpRequest) -> bool:
@@ -65,9 +65,9 @@ class EndedFilter(NotEndedFilter):
 
 
 class PersonalDataHistoryHelper(HistoricalRecordContextHelper):
-    """Shows ID number and phone changes in the history masked, unless the user may see them."""
+    """Shows ID number, birth date and phone changes in the history masked, unless the user may see them."""
 
-    PERSONAL = {"id_number": mask_id_number, "phone": mask_phone}
+    PERSONAL = {"id_number": mask_id_number, "birth_date": mask_birth_date, "phone": mask_phone}
 
     def __init__(self, *args: Any, masked: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,6 +132,10 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
     def id_number_masked(self, obj: Member) -> str:
         return obj.masked_id_number
 
+    @admin.display(description=_("birth date"))
+    def birth_date_masked(self, obj: Member) -> str:
+        return obj.masked_birth_date
+
     @admin.display(description=_("phone"))
     def phone_masked(self, obj: Member) -> str:
         return obj.masked_phone
@@ -141,19 +145,24 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
         return obj is None or _sees_personal_data(request)
 
     def get_fieldsets(self, request: HttpRequest, obj: Member | None = None) -> list[tuple[Any, dict[str, Any]]]:
-        personal = ["id_number", "phone"] if self._shows_full(request, obj) else ["id_number_masked", "phone_masked"]
+        # The birth date is masked with the ID number: with the day shown, a masked number is guessable.
+        personal = (
+            ["birth_date", "id_number", "phone"]
+            if self._shows_full(request, obj)
+            else ["birth_date_masked", "id_number_masked", "phone_masked"]
+        )
         membership = ["home_organization", "external_organization"]
         if obj is not None and self.has_change_permission(request, obj):
             membership.append("transfer_reason")
         return [
-            (None, {"fields": ["name", "gender", "ethnicity", "birth_date", *personal, "education"]}),
+            (None, {"fields": ["name", "gender", "ethnicity", *personal, "education"]}),
             (_("Party membership"), {"fields": ["joined_on", "full_member_on", "status", "category"]}),
             (_("Membership record"), {"fields": membership}),
             (_("Work and residence"), {"fields": ["employer", "residence"]}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Member | None = None) -> tuple[str, ...]:
-        return () if self._shows_full(request, obj) else ("id_number_masked", "phone_masked")
+        return () if self._shows_full(request, obj) else ("birth_date_masked", "id_number_masked", "phone_masked")
 
     def get_form(self, request: HttpRequest, obj: Member | None = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
@@ -182,7 +191,7 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
             return queryset.filter(id_number=term), False
         masked = MASKED_ID_NUMBER_SHAPE.fullmatch(term)
         if masked:
-            return queryset.filter(id_number__startswith=masked[1], id_number__endswith=masked[2]), False
+            return queryset.filter(id_number__startswith=masked[1]), False
         return super().get_search_results(request, queryset, search_term)
 
     # --- recording who saw personal data ---------------------------------------------------------

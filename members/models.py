@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from yiling.privacy import mask_id_number, mask_phone
+from yiling.privacy import mask_birth_date, mask_id_number, mask_phone
 from yiling.scoping import Anchors, ScopedQuerySet
 
 from .idnumbers import birth_date_of, is_male, validate_id_number
@@ -214,6 +214,10 @@ class Member(models.Model):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+    @property
+    def masked_birth_date(self) -> str:
+        return mask_birth_date(self.birth_date)
 
     @property
     def masked_phone(self) -> str:

@@ -25,7 +25,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from organizations.models import Organization, Unit
 from organizations.selectors import is_district_wide
-from yiling.privacy import mask_id_number, mask_phone
+from yiling.privacy import mask_birth_date, mask_id_number, mask_phone
 from yiling.scoping import visible
 from yiling.spreadsheets import (
     BAD,
@@ -750,7 +750,7 @@ def _export_values(member: Member, *, full: bool) -> list[str]:
         member.name,
         _choice_display(GENDER, member.gender),
         member.ethnicity,
-        day(member.birth_date),
+        day(member.birth_date) if full else mask_birth_date(member.birth_date),
         member.id_number if full else mask_id_number(member.id_number),
         member.phone if full else mask_phone(member.phone),
         _choice_display(EDUCATION, member.education),
@@ -769,7 +769,7 @@ def export_roster(queryset: Any, *, fmt: str, full: bool) -> bytes:
     """The members of ``queryset`` as a roster file ("xlsx" or "csv", UTF-8 with BOM), one query.
 
     Organizations and units are written by code, so the file imports back unambiguously. Without
-    ``full`` ID numbers and phones are masked, and such a file cannot be imported back.
+    ``full`` ID numbers, birth dates and phones are masked, and such a file cannot be imported back.
     """
     if fmt not in ("xlsx", "csv"):
         raise ValueError(f"unknown roster format {fmt!r}")

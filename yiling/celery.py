@@ -1,8 +1,10 @@
 """The Celery application: JSON only, bounded task time, and no task lost when a worker dies."""
 
+import logging.config
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiling.settings")
 
@@ -26,3 +28,14 @@ app.conf.update(
     result_expires=3600,
 )
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**_kwargs: Any) -> None:
+    """The worker logs through settings.LOGGING, whose every handler masks personal data.
+
+    Without a receiver here Celery adds its own unfiltered stream handler to the task loggers.
+    """
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)

@@ -177,7 +177,11 @@ if not DEBUG:
 
 # ID numbers and phones never reach a log in full, whoever logs them: every handler masks them,
 # the development server's request lines (which carry query strings, e.g. an admin search) too.
-# gunicorn's access and error logs get the same filter from gunicorn.conf.py.
+# gunicorn's access and error logs get the same filter from gunicorn.conf.py, the Celery worker logs
+# through these handlers (yiling/celery.py). The "django" logger is named so that the handlers
+# Django installs before this configuration (an unmasked console under DEBUG that prints "Not
+# Found: /path", and mail to ADMINS with the whole request) are removed: its records go to the
+# root's masked console.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -196,6 +200,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": env("LOG_LEVEL", default="INFO"), "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},

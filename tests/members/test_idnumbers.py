@@ -53,12 +53,12 @@ def test_normalize_takes_full_width_digits_spaces_and_lower_x():
     assert normalize(" １１０１０５ 19491231002x ") == KNOWN_X
 
 
-def test_masks_keep_only_the_ends():
-    assert mask_id_number("420506199001011234") == "4205**********1234"
+def test_masks_keep_only_province_and_city_of_an_id_number_and_the_ends_of_a_phone():
+    assert mask_id_number("420506199001011234") == "4205**************"
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("") == ""
 
 
 def test_redact_masks_id_numbers_and_phones_in_free_text():
     text = f"row 3: {KNOWN_X} duplicate, call 13812345678 or 0717-1234567"
-    assert redact(text) == "row 3: 1101**********002X duplicate, call 138****5678 or 0717-1234567"
+    assert redact(text) == "row 3: 1101************** duplicate, call 138****5678 or 0717-1234567"

@@ -1,4 +1,4 @@
-"""No page, export or log line shows a full ID number or phone to a user without the permission.
+"""No page, export or log line shows a full ID number, birth date or phone to a user without the permission.
 
 The scan logs in as each kind of user without ``members.view_personal_data``, follows every link the
 portal and the admin offer (from the home page, the members pages and the admin index, GET only),
@@ -109,10 +109,11 @@ def district(tree):
 
 
 def secrets() -> set[str]:
-    """Every full ID number and phone any member has, or ever had (history included)."""
+    """Every full ID number, birth date (as pages and files write dates) and phone any member has, or
+    ever had (history included). The birth date with the masked number would give the number away."""
     values = set()
-    for id_number, phone in Member.history.values_list("id_number", "phone"):
-        values.add(id_number)
+    for id_number, born, phone in Member.history.values_list("id_number", "birth_date", "phone"):
+        values |= {id_number, born.isoformat(), f"{born:%Y/%m/%d}", f"{born.year}年{born.month}月{born.day}日"}
         if phone:
             values.add(phone)
     return values
