@@ -27,7 +27,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organizations.models import Organization
-from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin, SpreadsheetAdminMixin
+from yiling.admin import (
+    NotEndedFilter,
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    SpreadsheetAdminMixin,
+    sees_personal_data,
+)
 from yiling.privacy import ID_LENGTH, ID_VISIBLE, mask_birth_date, mask_id_number, mask_phone, redact
 
 from . import services
@@ -53,10 +59,6 @@ from .roster import export_roster, import_roster
 ID_NUMBER_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 #: ... and shown masked on the page, which searches by the digits the mask leaves.
 MASKED_ID_NUMBER_SHAPE = re.compile(rf"([0-9]{{{ID_VISIBLE}}})\*{{{ID_LENGTH - ID_VISIBLE}}}")
-
-
-def _sees_personal_data(request: HttpRequest) -> bool:
-    return services.can_see_personal_data(request.user)
 
 
 class EndedFilter(NotEndedFilter):
@@ -91,6 +93,8 @@ class MemberChangeList(ChangeList):
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
+        if not sees_personal_data(request):
+            self.search_help_text = _("Search by name")
         term = normalize(self.query)
         if ID_NUMBER_SHAPE.fullmatch(term):
             self.query = mask_id_number(term)
@@ -142,7 +146,7 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
 
     def _shows_full(self, request: HttpRequest, obj: Member | None) -> bool:
         """ID number and phone are entered on the add form; on an existing member only with the permission."""
-        return obj is None or _sees_personal_data(request)
+        return obj is None or sees_personal_data(request)
 
     def get_fieldsets(self, request: HttpRequest, obj: Member | None = None) -> list[tuple[Any, dict[str, Any]]]:
         # The birth date is masked with the ID number: with the day shown, a masked number is guessable.
@@ -186,7 +190,11 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
     def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
         # Only a whole ID number is searched, never a part: a part would let anyone read the
         # numbers out digit by digit. The masked form (as the page shows it) matches what it shows.
+        # Without the permission not even that: a whole number tried is a yes/no answer about it,
+        # and a "masked" form may carry more digits than the mask shows. The term is then a name.
         term = normalize(search_term)
+        if not sees_personal_data(request):
+            return super().get_search_results(request, queryset, search_term)
         if ID_NUMBER_SHAPE.fullmatch(term):
             return queryset.filter(id_number=term), False
         masked = MASKED_ID_NUMBER_SHAPE.fullmatch(term)
@@ -205,17 +213,17 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
         form_url: str = "",
         obj: Member | None = None,
     ) -> HttpResponse:
-        if change and obj is not None and request.method == "GET" and _sees_personal_data(request):
+        if change and obj is not None and request.method == "GET" and sees_personal_data(request):
             services.personal_data_viewed(user=request.user, members=[obj], purpose=PersonalDataAccess.Purpose.ADMIN)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
-        return PersonalDataHistoryHelper(self.model, historical_record, masked=not _sees_personal_data(request))
+        return PersonalDataHistoryHelper(self.model, historical_record, masked=not sees_personal_data(request))
 
     def set_history_delta_changes(self, request: HttpRequest, historical_records: Any, **kwargs: Any) -> None:
         super().set_history_delta_changes(request, historical_records, **kwargs)
         records = list(historical_records)
-        if not _sees_personal_data(request):
+        if not sees_personal_data(request):
             # A change reason is free text, and people type phone numbers into free text.
             for record in records:
                 if record.history_change_reason:
@@ -232,7 +240,7 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
         # A revert saves through the services like the change form, and all of it or nothing.
         with transaction.atomic(using=router.db_for_write(self.model)):
             response = super().history_form_view(request, object_id, version_id, extra_context)
-        if request.method == "GET" and response.status_code == 200 and _sees_personal_data(request):
+        if request.method == "GET" and response.status_code == 200 and sees_personal_data(request):
             member = self.get_queryset(request).filter(pk=unquote(object_id)).first()
             if member is not None:
                 services.personal_data_viewed(
@@ -251,6 +259,7 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
     imported_message = _("Roster imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d.")
     export_labels = {"xlsx": _("Export roster (Excel)"), "csv": _("Export roster (CSV)")}
     export_name = "members"
+    export_has_personal_data = True
 
     def import_file(
         self, request: HttpRequest, path: str, *, filename: str, dry_run: bool, organization: Organization | None
@@ -258,7 +267,7 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
         return import_roster(path, filename=filename, organization=organization, user=request.user, dry_run=dry_run)
 
     def export_file(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> bytes:
-        full = _sees_personal_data(request)
+        full = self.export_is_full(request)
         content = export_roster(queryset, fmt=fmt, full=full)
         if full:
             services.personal_data_viewed(

@@ -118,6 +118,10 @@ class Member(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = MemberQuerySet.as_manager()
     visibility = Anchors(organization=("home_organization", "residence__organization"), unit=("employer",))
+    #: Shown masked to users without ``view_personal_data``, who may then not filter, search or sort on
+    #: them either (``yiling.admin.PersonalDataGuardMixin``). The birth date is among them because with
+    #: the visible part of an ID number it narrows down the rest.
+    personal_fields = ("id_number", "phone", "birth_date")
 
     class Meta:
         verbose_name = _("party member")

@@ -22,6 +22,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yiling.privacy import redact
+
 from . import selectors, services
 from .forms import CheckInReturnForm, CheckInSubmitForm, MemberFilterForm, PostAssignForm
 from .models import Category, CheckIn, Member, PersonalDataAccess, PostKind
@@ -61,6 +63,14 @@ def _refused(request: HttpRequest, problems: ValidationError | dict[str, list[st
 
 @login_required
 def member_list(request: HttpRequest) -> HttpResponse:
+    typed = request.GET.get("q", "")
+    if redact(typed) != typed:
+        # An ID number or phone typed into the search would come back on the page (the search box,
+        # the page links, the language switch) and stay in the browser's history: the search goes on
+        # at the address with it masked. It searches names, so it finds nobody either way.
+        query = request.GET.copy()
+        query["q"] = redact(typed)
+        return redirect(f"{request.path}?{query.urlencode()}")
     form = MemberFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {"category": "", "q": "", "unit": ""}
     unit = selectors.residence_unit_get(user=request.user, code=filters["unit"]) if filters["unit"] else None

@@ -1,5 +1,6 @@
-"""Shared admin pieces: the scoping mixin every domain admin uses, saving through services, yes/no
-list filters, spreadsheet import (with preview) and export, and the user admin."""
+"""Shared admin pieces: the scoping mixin every domain admin uses, the guard that keeps personal data out
+of filters, searches and orderings, saving through services, yes/no list filters, spreadsheet import
+(with preview) and export, and the user admin."""
 
 from __future__ import annotations
 
@@ -7,17 +8,28 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import F, Q, QuerySet
+from django.db.models.constants import LOOKUP_SEP
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,9 +39,162 @@ from .admin_forms import SpreadsheetUploadForm
 from .privacy import redact
 from .spreadsheets import CONTENT_TYPES, download
 
+# --- personal data never filtered, searched or sorted on without the permission -------------------
+#
+# A filter reveals what it filters on: ``?id_number__startswith=4205`` keeps or drops a row, so a few
+# dozen requests read a whole masked number back, and sorting on a masked column orders the rows by
+# it. A model names its masked fields in ``personal_fields``; for a user who may not see them, every
+# admin built on ``PersonalDataGuardMixin`` (every ``ScopedAdminMixin`` admin, and so their exports,
+# which are built from the changelist, and the autocomplete answers, which use the search) answers
+# a filter or an ordering that reaches one of them, directly or through relations, with 400, and
+# leaves them out of its search and list filters.
 
-class ScopedAdminMixin:
-    """Puts a ModelAdmin behind the scoping rule.
+
+def personal_fields(model: type[models.Model]) -> frozenset[str]:
+    """The fields of ``model`` masked for users without the permission (its history model's too)."""
+    model = getattr(model, "instance_type", model)  # simple_history's historical models
+    return frozenset(getattr(model, "personal_fields", ()))
+
+
+def sees_personal_data(request: HttpRequest) -> bool:
+    from members.services import can_see_personal_data
+
+    return can_see_personal_data(request.user)
+
+
+def touches_personal_data(model: type[models.Model], path: str, _depth: int = 0) -> bool:
+    """Whether the lookup or ordering ``path`` (``member__id_number__startswith``, ``-phone``) reads a
+    personal field; a path ending on a relation sorts by the related model's own ordering, so that
+    ordering is followed too."""
+    parts = path.lstrip("-+").split(LOOKUP_SEP)
+    for part in parts:
+        try:
+            field = model._meta.get_field(model._meta.pk.name if part == "pk" else part)
+        except FieldDoesNotExist:
+            return False  # a lookup or transform on what came before (or no field, which the ORM refuses)
+        if field.name in personal_fields(model) or getattr(field, "attname", None) in personal_fields(model):
+            return True
+        if not field.is_relation or field.related_model is None:
+            return False  # the rest are lookups and transforms of this field
+        model = field.related_model
+    if _depth >= 3:
+        return False
+    return any(
+        touches_personal_data(model, name, _depth + 1)
+        for ordering in model._meta.ordering
+        for name in referenced_paths(ordering)
+    )
+
+
+def referenced_paths(expression: Any) -> Iterator[str]:
+    """The field paths an ordering or filter expression reads (``F``, ``Q``, ``OrderBy``, functions)."""
+    if isinstance(expression, str):
+        yield expression
+    elif isinstance(expression, F):
+        yield expression.name
+    elif isinstance(expression, Q):
+        for child in expression.children:
+            if isinstance(child, tuple):
+                yield child[0]
+                yield from referenced_paths(child[1])
+            else:
+                yield from referenced_paths(child)
+    elif hasattr(expression, "get_source_expressions"):
+        for source in expression.get_source_expressions():
+            if source is not None:
+                yield from referenced_paths(source)
+
+
+class PersonalDataRefused(DisallowedModelAdminLookup):
+    """An ordering on personal data by a user who may not see it (answered with 400, like a filter)."""
+
+
+class PersonalDataChangeListMixin:
+    """Refuses an ordering that reads personal data, whether asked for (``?o=``) or configured."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[Any]:
+        ordering = super().get_ordering(request, queryset)  # type: ignore[misc]
+        if not sees_personal_data(request):
+            annotations = queryset.query.annotations
+            for item in ordering:
+                for name in referenced_paths(item):
+                    target = annotations.get(name.lstrip("-+"))
+                    paths = referenced_paths(target) if target is not None else [name]
+                    if any(touches_personal_data(self.model, p) for p in paths):  # type: ignore[attr-defined]
+                        raise PersonalDataRefused("Sorting on personal data is not allowed")
+        return ordering
+
+
+@cache
+def _guarded_changelist(changelist: type[ChangeList]) -> type[ChangeList]:
+    if issubclass(changelist, PersonalDataChangeListMixin):
+        return changelist
+    return type(changelist.__name__, (PersonalDataChangeListMixin, changelist), {})
+
+
+class PersonalDataGuardMixin:
+    """For a user without the permission: no filter, list filter, search, ordering or ``_to_field``
+    on a personal field (see :func:`personal_fields`), directly or through relations."""
+
+    def _guards(self, request: HttpRequest) -> bool:
+        return not sees_personal_data(request)
+
+    def _touches(self, path: str) -> bool:
+        return touches_personal_data(self.model, path)  # type: ignore[attr-defined]
+
+    def lookup_allowed(self, lookup: str, value: Any, request: HttpRequest) -> bool:
+        if self._guards(request) and self._touches(lookup):
+            return False  # the changelist answers DisallowedModelAdminLookup: 400
+        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+
+    def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
+        if self._guards(request) and self._touches(to_field):
+            raise DisallowedModelAdminToField("Referring to personal data is not allowed")
+        return super().to_field_allowed(request, to_field)  # type: ignore[misc]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return _guarded_changelist(super().get_changelist(request, **kwargs))  # type: ignore[misc]
+
+    def get_search_fields(self, request: HttpRequest) -> Any:
+        fields = super().get_search_fields(request)  # type: ignore[misc]
+        if not self._guards(request):
+            return fields
+        return tuple(f for f in fields if not self._touches(f.lstrip("^=@")))
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        filters = super().get_list_filter(request)  # type: ignore[misc]
+        if not self._guards(request):
+            return filters
+        return tuple(f for f in filters if not self._filter_touches(f))
+
+    def _filter_touches(self, list_filter: Any) -> bool:
+        name = list_filter[0] if isinstance(list_filter, tuple | list) else list_filter
+        return isinstance(name, str) and self._touches(name)
+
+    def get_sortable_by(self, request: HttpRequest) -> Any:
+        sortable = super().get_sortable_by(request)  # type: ignore[misc]
+        if not self._guards(request):
+            return sortable
+        return [c for c in sortable if not any(self._touches(p) for p in referenced_paths(self._sorts_by(c)))]
+
+    def _sorts_by(self, column: Any) -> Any:
+        """What the changelist sorts a column by (as ``ChangeList.get_ordering_field`` finds it)."""
+        if isinstance(column, str):
+            try:
+                return self.opts.get_field(column).name  # type: ignore[attr-defined]
+            except FieldDoesNotExist:
+                attr = getattr(self, column, None) or getattr(self.model, column, None)  # type: ignore[attr-defined]
+                if attr is None:
+                    return column if LOOKUP_SEP in column else ()
+        else:
+            attr = column
+        if isinstance(attr, property):
+            attr = attr.fget
+        return getattr(attr, "admin_order_field", None) or ()
+
+
+class ScopedAdminMixin(PersonalDataGuardMixin):
+    """Puts a ModelAdmin behind the scoping rule (and the personal-data guard).
 
     The changelist, the change form reached by URL, the history, autocomplete answers (which
     read the target admin's ``get_queryset``), export (built from the changelist queryset) and
@@ -153,6 +318,10 @@ class SpreadsheetAdminMixin:
     export_labels: dict[str, Any]
     #: The export's file name, before the date.
     export_name: str
+    #: The export holds personal data in full for users with the permission, and then only when
+    #: asked for with a POST (the changelist's export buttons): a link someone follows, a GET, gets
+    #: the masked file and files no access in the user's name.
+    export_has_personal_data = False
     #: Uploads previewed but never confirmed are removed after this many seconds.
     import_max_age = 24 * 3600
     #: Rows shown in the preview (the counts cover them all).
@@ -186,6 +355,7 @@ class SpreadsheetAdminMixin:
             "has_import_permission": self.has_import_permission(request),
             "import_title": self.import_title,
             "export_labels": self.export_labels,
+            "full_export": self.export_has_personal_data and sees_personal_data(request),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
@@ -195,8 +365,14 @@ class SpreadsheetAdminMixin:
 
     # --- export -----------------------------------------------------------------------------------
 
+    def export_is_full(self, request: HttpRequest) -> bool:
+        """Whether this export request gets personal data in full (see ``export_has_personal_data``)."""
+        return self.export_has_personal_data and request.method == "POST" and sees_personal_data(request)
+
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The changelist's rows, as filtered and searched, in the import's format."""
+        if request.method not in ("GET", "HEAD", "POST"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
         if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
         fmt = request.GET.get(FORMAT_VAR, "xlsx")
@@ -337,7 +513,7 @@ from .models import User  # noqa: E402
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PersonalDataGuardMixin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets[:1],
         (_("Personal info"), {"fields": ("full_name", "email")}),

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -145,7 +146,7 @@ def test_changelist_stays_masked_for_a_user_with_the_permission(tree, full_staff
     assert not PersonalDataAccess.objects.exists()
 
 
-def test_search_by_a_whole_id_number_finds_that_member_only(tree, staff, client, member):
+def test_search_by_a_whole_id_number_finds_that_member_only(tree, full_staff, client, member):
     make_member(name="李四", home_organization=tree["compound_a"])
 
     found = client.get(reverse(CHANGELIST), {"q": member.id_number})
@@ -165,6 +166,21 @@ def test_search_by_a_whole_id_number_finds_that_member_only(tree, staff, client,
     assert "张三" not in body(elsewhere)
     assert "张三" not in body(by_part)
     assert "李四" in result_rows(by_name) and "张三" not in result_rows(by_name)
+
+
+def test_without_the_permission_an_id_number_is_searched_as_a_name(tree, staff, client, member):
+    # A whole number typed in would answer "is this person on the roster?"; a "masked" form could
+    # carry more digits than the mask shows. Both find what a name search would: nobody.
+    tried = [member.id_number, mask_id_number(member.id_number), member.id_number[:4] + "*" * 10 + "0000"]
+
+    responses = [client.get(reverse(CHANGELIST), {"q": term}) for term in tried]
+
+    for response in responses:
+        assert response.status_code == 200
+        assert 'id="result_list"' not in body(response) and "张三" not in body(response)
+        assert personal_data_in(body(response)) == []
+    help_text = body(responses[0]).split('id="searchbar_helptext">', 1)[1].split("<", 1)[0]
+    assert help_text == "按姓名搜索"
 
 
 def test_change_form_without_the_permission_shows_masked_values_that_cannot_be_edited(staff, client, member):
@@ -450,7 +466,7 @@ def test_export_without_the_permission_is_masked(tree, staff, client, member):
 def test_export_with_the_permission_is_full_and_records_each_member(tree, full_staff, client, member):
     other = make_member(name="李四", home_organization=tree["comm_c"])
 
-    response = client.get(reverse("admin:members_member_export"), {"format": "xlsx"})
+    response = client.post(reverse("admin:members_member_export") + "?format=xlsx")
 
     header, *rows = exported(response)
     assert {r[header.index("公民身份号码")] for r in rows} == {member.id_number, other.id_number}
@@ -458,10 +474,47 @@ def test_export_with_the_permission_is_full_and_records_each_member(tree, full_s
     assert sorted(accesses.values_list("member_name", flat=True)) == ["张三", "李四"]
 
 
+def test_a_full_export_is_a_post_with_csrf_and_a_followed_link_gets_the_masked_file(tree, full_staff, member):
+    # A link someone sends (a GET) must not file an export of full personal data in the user's name.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(full_staff)
+    url = reverse("admin:members_member_export") + "?format=xlsx"
+
+    followed = client.get(url)
+    forged = client.post(url)
+    listing = client.get(reverse(CHANGELIST))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body(listing)).group(1)
+    asked = client.post(url, {"csrfmiddlewaretoken": token})
+
+    header, *rows = exported(followed)
+    assert rows[0][header.index("公民身份号码")] == mask_id_number(member.id_number)
+    assert rows[0][header.index("联系电话")] == mask_phone(member.phone)
+    assert forged.status_code == 403
+    header, *rows = exported(asked)
+    assert rows[0][header.index("公民身份号码")] == member.id_number
+    assert list(PersonalDataAccess.objects.values_list("user", "member_name", "purpose")) == [
+        (full_staff.pk, "张三", "export")
+    ]
+    # The changelist offers the full export as buttons of POST forms, not as links.
+    text = body(listing)
+    assert '<form method="post" action="/admin/members/member/export/?&amp;format=xlsx" class="export-form">' in text
+    assert 'href="/admin/members/member/export/' not in text
+
+
+def test_without_the_permission_the_changelist_links_to_the_masked_export(tree, staff, client, member):
+    text = body(client.get(reverse(CHANGELIST)))
+
+    assert 'href="/admin/members/member/export/?&amp;format=xlsx"' in text and "export-form" not in text
+    header, *rows = exported(client.post(reverse("admin:members_member_export") + "?format=xlsx"))
+    assert rows[0][header.index("公民身份号码")] == mask_id_number(member.id_number)
+    assert not PersonalDataAccess.objects.exists()
+    assert client.put(reverse("admin:members_member_export") + "?format=xlsx").status_code == 405
+
+
 def test_export_holds_what_the_changelist_shows(tree, full_staff, client, member):
     make_member(name="在职党员", home_organization=tree["comm_c"], category=Category.IN_SERVICE)
 
-    csv_response = client.get(reverse("admin:members_member_export"), {"format": "csv", "category": "retired"})
+    csv_response = client.post(reverse("admin:members_member_export") + "?format=csv&category=retired")
 
     text = csv_response.content.decode("utf-8-sig")
     assert csv_response["Content-Type"].startswith("text/csv")
@@ -469,7 +522,7 @@ def test_export_holds_what_the_changelist_shows(tree, full_staff, client, member
     assert PersonalDataAccess.objects.filter(purpose="export").count() == 1
     # The changelist links to the export with its own filters.
     listing = body(client.get(reverse(CHANGELIST), {"category": "retired"}))
-    assert "/admin/members/member/export/?category=retired&amp;format=xlsx" in listing
+    assert 'action="/admin/members/member/export/?category=retired&amp;format=xlsx"' in listing
 
 
 # --- report-ins, posts, floating records ----------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -242,6 +243,25 @@ def test_list_filters_by_unit_category_and_name(roster, units, community_secreta
 
     # An unknown category is ignored rather than failing.
     assert sorted(member_rows(client.get(url, {"category": "nonsense"}))) == sorted(member_rows(client.get(url)))
+
+
+def test_an_id_number_or_phone_typed_into_the_search_comes_back_masked(roster, units, community_secretary, client):
+    client.force_login(community_secretary)
+    alice = roster["alice"]
+    url = reverse("members:member-list")
+
+    for typed, masked in [
+        (alice.id_number, alice.masked_id_number),
+        (f"查{alice.phone}", f"查{alice.masked_phone}"),
+    ]:
+        response = client.get(url, {"q": typed}, follow=True)
+        text = response.content.decode()
+
+        assert response.redirect_chain[-1][0] == f"{url}?{urlencode({'q': masked})}"
+        assert f'name="q" value="{masked}"' in text
+        assert alice.id_number not in text and alice.phone not in text
+        assert member_rows(response) == []
+    assert client.get(url, {"q": "爱丽", "category": "in_service"}).status_code == 200
 
 
 def test_list_shows_roster_state(roster, units, compound_secretary, client):
