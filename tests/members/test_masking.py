@@ -121,7 +121,7 @@ def demo_like_members(count: int) -> list[Member]:
         born = date(low + (h >> 4) % (high - low + 1), 1 + (h >> 10) % 12, 1 + (h >> 14) % 28)
         region = incoming[n % len(incoming)] if category == Category.FLOATING else REGIONS[(h >> 6) % len(REGIONS)]
         male = _mix(n, 1) % 10 >= 4
-        joined = date(born.year + 19 + (h >> 12) % 20, 1 + (h >> 18) % 12, 1 + (h >> 22) % 28)
+        joined = date(min(born.year + 19 + (h >> 12) % 20, 2024), 1 + (h >> 18) % 12, 1 + (h >> 22) % 28)
         number = make_id_number(region, born, 2 * (n % 499) + (1 if male else 2))
         members.append(
             Member(
