@@ -57,6 +57,10 @@ ACTIVE_PDF_NAMES = frozenset(
 _PDF_NAME_RE = re.compile(rb"/([^\s/\[\]<>(){}%]*)")
 _PDF_HEX_RE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _PDF_STREAM_RE = re.compile(rb"(?<!end)stream\r?\n")
+#: Stream filters the check cannot see through; a stream other than an image may not use them.
+OPAQUE_PDF_FILTERS = frozenset(
+    {"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85", "LZWDecode", "LZW", "RunLengthDecode", "RL", "Crypt"}
+)
 #: How much the compressed streams of one PDF may inflate to while they are checked.
 PDF_INFLATE_BUDGET = 20 * 1024 * 1024
 
@@ -75,7 +79,8 @@ def _pdf_names(data: bytes) -> set[str]:
 
 
 class TooComplex(Exception):
-    """The PDF's compressed streams inflate past the budget: it cannot be checked."""
+    """The PDF cannot be checked: encrypted, streams in filters the check cannot read, or streams
+    that inflate past the budget."""
 
 
 def _inflated_streams(data: bytes) -> Iterable[bytes]:
@@ -89,8 +94,10 @@ def _inflated_streams(data: bytes) -> Iterable[bytes]:
             end = len(data)
         dictionary = data[max(0, data.rfind(b"obj", 0, match.start())) : match.start()][-4096:]
         names = _pdf_names(dictionary)
-        if "Image" in names:
-            continue
+        if "Image" in names and "ObjStm" not in names:
+            continue  # a picture: no dictionaries in there
+        if names & OPAQUE_PDF_FILTERS:
+            raise TooComplex
         inflater = zlib.decompressobj()
         try:
             inflated = inflater.decompress(data[start:end], budget + 1)
@@ -104,11 +111,15 @@ def _inflated_streams(data: bytes) -> Iterable[bytes]:
 
 def active_pdf_content(data: bytes) -> str | None:
     """The first name in ``data`` (a PDF) that makes a reader act by itself, or None. Names are
-    decoded (``/J#61vaScript`` is ``/JavaScript``), and compressed object streams are looked into.
-    A stream in a filter other than Flate is not decoded; PDFs are served as downloads anyway."""
-    found = sorted(_pdf_names(data) & ACTIVE_PDF_NAMES)
+    decoded (``/J#61vaScript`` is ``/JavaScript``), and Flate-compressed streams (object streams hide
+    dictionaries there) are looked into. ``TooComplex`` when that cannot be done: an encrypted PDF,
+    a stream other than an image in another filter, streams inflating past the budget."""
+    names = _pdf_names(data)
+    found = sorted(names & ACTIVE_PDF_NAMES)
     if found:
         return found[0]
+    if "Encrypt" in names:
+        raise TooComplex
     for inflated in _inflated_streams(data):
         found = sorted(_pdf_names(inflated) & ACTIVE_PDF_NAMES)
         if found:

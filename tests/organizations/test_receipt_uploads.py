@@ -103,6 +103,19 @@ def test_the_admin_refuses_a_receipt_by_its_content(case, gov_a, district, clien
     assert stored_files(media) == []
 
 
+@pytest.mark.parametrize("case", ACCEPTED)
+def test_the_admin_accepts_a_jpeg_png_or_pdf_receipt(case, gov_a, district, client, media):
+    name, content = ACCEPTED[case]
+    response = client.post(
+        reverse("admin:organizations_expense_add"),
+        expense_post(gov_a["allocation"], "10.00", receipt=SimpleUploadedFile(name, content), receipt_number=""),
+    )
+    assert response.status_code == 302
+    expense = Expense.objects.get(purpose="购买活动用品")
+    assert [p.read_bytes() for p in stored_files(media)] == [content]
+    assert (media / expense.receipt.name).read_bytes() == content
+
+
 def test_the_admin_serves_a_pdf_receipt_as_a_download(gov_a, district, client, media):
     response = client.post(
         reverse("admin:organizations_expense_add"),

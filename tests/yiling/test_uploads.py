@@ -119,6 +119,35 @@ def test_a_script_hidden_in_a_compressed_object_stream_is_found():
     refusal("receipt.pdf", content)
 
 
+def test_an_object_stream_dressed_as_an_image_is_looked_into_all_the_same():
+    hidden = zlib.compress(b"4 0 << /OpenAction 5 0 R >>")
+    content = pdf(
+        b"<< /Type /ObjStm /Subtype /Image /N 1 /First 4 /Filter /FlateDecode >>\nstream\n%s\nendstream" % hidden
+    )
+    assert active_pdf_content(content) == "OpenAction"
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        # Streams the check cannot read (a script could sit in there) and an encrypted file.
+        b"<< /Type /ObjStm /Filter [/ASCIIHexDecode /FlateDecode] >>\nstream\n789c\nendstream",
+        b"<< /Filter /A#53CII85Decode >>\nstream\n<~~>\nendstream",
+        b"<< /Filter /LZWDecode >>\nstream\n\x80\nendstream",
+        b"<< /Encrypt << /Filter /Standard /V 2 >> >>",
+    ],
+)
+def test_a_pdf_the_check_cannot_see_into_is_refused(obj):
+    assert "过于复杂" in refusal("receipt.pdf", pdf(obj))
+
+
+def test_a_compressed_image_is_not_inflated(monkeypatch):
+    monkeypatch.setattr("yiling.uploads.PDF_INFLATE_BUDGET", 1000)
+    photo = zlib.compress(b"\0" * 100_000)
+    content = pdf(b"<< /Type /XObject /Subtype /Image /Filter /FlateDecode >>\nstream\n%s\nendstream" % photo)
+    assert check(SimpleUploadedFile("receipt.pdf", content)) is PDF
+
+
 def test_a_compressed_page_without_actions_is_accepted():
     page = zlib.compress(b"BT /F1 12 Tf 72 712 Td (Fapiao 100.00) Tj ET")
     content = pdf(b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(page), page))
