@@ -93,6 +93,9 @@ class OrganizationAdmin(ScopedModelAdmin):
     fields = ("parent", "code", "name", "kind", "unit", "established_on", "is_active", "path_trail")
     readonly_fields = ("path_trail",)
 
+    class Media:
+        css = {"all": ["css/admin-tree.css"]}
+
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return PathChangeList
 
@@ -107,7 +110,7 @@ class OrganizationAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("name"), ordering="path")
     def indented_name(self, obj: Organization) -> str:
-        return format_html('<span style="padding-left:{}em">{}</span>', (obj.depth - 1) * 1.5, obj.name)
+        return format_html('<span class="tree-depth-{}">{}</span>', obj.depth, obj.name)
 
     @admin.display(description=_("path"))
     def path_trail(self, obj: Organization) -> str:

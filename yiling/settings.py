@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "csp",
     "template_partials",
     "yiling.apps.YilingConfig",
     "organizations",
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -159,6 +161,43 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Content-Security-Policy (django-csp): everything from this server, nothing inline. The portal's and
+# the admin overrides' templates hold no inline script, style element or style attribute (the tree's
+# indentation is a class per level, see static/css). The libraries still write a few inline
+# attributes: simple_history's history page a style="border-top: 0"; django-import-export's export
+# page two style attributes and an onchange handler, and its import preview the diff colours that
+# diff-match-patch writes on <ins> and <del>. Rather than copy those templates and code (and let them
+# drift from the libraries), exactly those attribute values are allowed by hash ('unsafe-hashes'
+# covers attributes only): no inline <script> or <style> element can run, and no other attribute.
+from csp.constants import NONE, SELF, UNSAFE_HASHES  # noqa: E402
+
+CSP_LIBRARY_STYLE_ATTRIBUTES = [
+    "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",  # border-top: 0
+    "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",  # padding: 0;
+    "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",  # font-weight: bold;
+    "'sha256-AFyijjilwBx8kC+SMDLzasw2VV9MWz1VYVQ8xIgdMlA='",  # background:#e6ffe6;
+    "'sha256-S0qL3AVCJ6EdYX2E0yOmH+5YvauOwNAxIl4pJ/0IUUg='",  # background:#ffe6e6;
+]
+CSP_LIBRARY_SCRIPT_ATTRIBUTES = [
+    "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",  # onSelectToggleChange(event)
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "script-src-attr": [UNSAFE_HASHES, *CSP_LIBRARY_SCRIPT_ATTRIBUTES],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_HASHES, *CSP_LIBRARY_STYLE_ATTRIBUTES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -38,7 +38,7 @@ def body(response) -> str:
 
 def changelist_names(response) -> list[str]:
     """The names in the changelist's name column, top to bottom."""
-    return [html.unescape(n) for n in re.findall(r'<span style="padding-left:[^"]*">([^<]*)</span>', body(response))]
+    return [html.unescape(n) for n in re.findall(r'<span class="tree-depth-\d+">([^<]*)</span>', body(response))]
 
 
 def changelist_paths(response) -> list[str]:
