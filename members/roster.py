@@ -359,7 +359,9 @@ class _RosterImport(SheetImport):
         return [node] if node else by_name.get(text, [])
 
     def organization(self, text: str) -> int:
-        found = self._find(text, self.orgs_by_code, self.orgs_by_name)
+        # An organization out of the user's sight is one that does not exist (also when it shares a
+        # name with one in sight): its existence, name and code are not the importer's to learn.
+        found = [n for n in self._find(text, self.orgs_by_code, self.orgs_by_name) if self.sees_org(n)]
         inside = [n for n in found if self.in_scope(n.extra)]
         if not found:
             raise _Invalid(_("No party organization with the code or name “%(value)s”.") % {"value": text})
@@ -370,13 +372,17 @@ class _RosterImport(SheetImport):
             )
         if len(inside) > 1:
             raise _Invalid(ambiguous(text, (n.code for n in inside)))
-        node = inside[0]
-        if self.scoped_user and node.pk not in self.visible_orgs:
-            raise _Invalid(outside_message())
-        return node.pk
+        return inside[0].pk
+
+    def sees_org(self, node: _Node) -> bool:
+        return not self.scoped_user or node.pk in self.visible_orgs
 
     def unit(self, text: str, attr: int) -> int:
+        # As for organizations: a unit out of sight (a shop, an agency, a compound of another street)
+        # reads like one that does not exist, and its type is not told either.
         found = self._find(text, self.units_by_code, self.units_by_name)
+        if self.scoped_user:
+            found = [n for n in found if n.pk in self.visible_units]
         if not found:
             raise _Invalid(_("No unit with the code or name “%(value)s”.") % {"value": text})
         types = EMPLOYER_TYPES if attr == EMPLOYER else RESIDENCE_TYPES
@@ -387,10 +393,7 @@ class _RosterImport(SheetImport):
             raise _Invalid(_("A member lives in a compound or a community."))
         if len(fitting) > 1:
             raise _Invalid(ambiguous(text, (n.code for n in fitting)))
-        node = fitting[0]
-        if self.scoped_user and node.pk not in self.visible_units:
-            raise _Invalid(outside_message())
-        return node.pk
+        return fitting[0].pk
 
     # one row, cell by cell
 

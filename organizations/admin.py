@@ -167,8 +167,9 @@ class GrantableUserAutocomplete(AutocompleteJsonView):
 
     def process_request(self, request: HttpRequest) -> tuple[str, Any, Any, str]:
         source_field = RoleAssignment._meta.get_field("user")
-        user_admin = self.admin_site.get_model_admin(source_field.remote_field.model)  # type: ignore[union-attr]
-        return request.GET.get("term", ""), user_admin, source_field, "id"
+        user_model = source_field.remote_field.model  # type: ignore[union-attr]
+        user_admin = self.admin_site.get_model_admin(user_model)
+        return request.GET.get("term", ""), user_admin, source_field, user_model._meta.pk.attname
 
     def has_perm(self, request: HttpRequest, obj: Any = None) -> bool:
         role_admin = self.admin_site.get_model_admin(RoleAssignment)  # type: ignore[union-attr]

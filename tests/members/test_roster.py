@@ -21,7 +21,7 @@ from members.models import Category, Education, Gender, Member, MemberStatus
 from members.roster import BATCH_SIZE, ROSTER_COLUMNS, export_roster, import_roster
 from organizations.models import Role
 from tests.members.factories import id_number, make_member
-from tests.organizations.factories import user_with_role
+from tests.organizations.factories import make_org, user_with_role
 
 #: The columns an organization department's own roster has (no export-only columns).
 DEPT_HEADERS = [
@@ -401,10 +401,11 @@ def test_user_cannot_import_outside_their_part_of_the_tree(tree, tmp_path):
 
     result = imported(path, user=secretary)
 
+    # What lies out of sight reads like what does not exist.
     assert [(p.row, p.column, p.reason) for p in result.problems] == [
-        (4, "所在党支部", "This is outside your part of the organization tree."),
+        (4, "所在党支部", f"No party organization with the code or name “{tree['comm_b'].code}”."),
         (5, "公民身份号码", UNKNOWN_MEMBER),
-        (6, "居住小区", "This is outside your part of the organization tree."),
+        (6, "居住小区", f"No unit with the code or name “{tree['bare_b'].code}”."),
     ]
     assert Member.objects.count() == 4
     assert Member.objects.filter(residence__isnull=False).count() == 0
@@ -536,6 +537,30 @@ def test_district_staff_cannot_add_a_number_a_member_out_of_their_sight_holds(tr
     assert [(p.row, p.column, p.reason) for p in result.problems] == [(3, "公民身份号码", UNKNOWN_MEMBER)]
     outside.refresh_from_db()
     assert outside.home_organization is None and Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_organizations_and_units_out_of_sight_are_neither_named_nor_typed(tree, tmp_path):
+    secretary = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    own = make_member(home_organization=tree["comm_a"])
+    # An organization of the other street with the name of one in sight: not "ambiguous".
+    make_org(tree["comm_c"], name=tree["compound_a"].name)
+    rows = [
+        person(tree["comm_a"], 公民身份号码=own.id_number, 所在党支部=tree["compound_a"].name),
+        # An agency out of sight as a residence: not "a member lives in a compound".
+        person(tree["comm_a"], 公民身份号码=own.id_number, 居住小区=tree["agency"].code),
+        person(tree["comm_a"], 公民身份号码=own.id_number, 居住小区="U9999"),
+    ]
+    path = roster_xlsx(tmp_path / "roster.xlsx", rows, headers=[*DEPT_HEADERS, "居住小区"])
+
+    result = imported(path, user=secretary, dry_run=True)
+
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (4, "公民身份号码", "The same ID number is already on row 3."),
+        (4, "居住小区", f"No unit with the code or name “{tree['agency'].code}”."),
+        (5, "公民身份号码", "The same ID number is already on row 3."),
+        (5, "居住小区", "No unit with the code or name “U9999”."),
+    ]
 
 
 @pytest.mark.django_db

@@ -444,6 +444,29 @@ def test_a_code_held_out_of_sight_names_nothing_whichever_unit_holds_it(tree, tm
     assert written() == before
 
 
+def test_what_is_stored_for_a_compound_out_of_sight_changes_nothing_in_the_output(tree, tmp_path):
+    user = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
+    hidden = make_unit(UnitType.COMPOUND, tree["comm_c"], name="丙社区小区", parent=tree["comm_c"].unit)
+    row = {"小区编码": hidden.code, "小区名称": "新小区", "所属社区": tree["comm_a"].unit.code, "户数": 10}
+    row.update({"业委会成立日期": "2020-05-01", "业委会届满日期": "2025-04-30"})
+    path = compounds_xlsx(tmp_path / "compounds.xlsx", [row])
+    outputs = []
+    # A current committee elected before, after, or not at all: the old import compared the row's
+    # term with the stored one only for a compound in sight, but named every unit behind a code.
+    for elected in (None, date(2018, 5, 1), date(2022, 5, 1)):
+        OwnersCommittee.objects.filter(compound=hidden).delete()
+        if elected:
+            services.owners_committee_record(
+                compound=hidden, elected_on=elected, term_ends_on=elected.replace(year=elected.year + 5)
+            )
+        result = import_compounds(str(path), filename=path.name, user=user)
+        outputs.append(repr((result.problems, result.created, result.updated, result.preview)))
+
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert hidden.name not in outputs[0] and "已被使用" in outputs[0]
+    assert Unit.objects.get(pk=hidden.pk).households is None
+
+
 # --- the export ------------------------------------------------------------------------------------
 
 
