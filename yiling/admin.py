@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
@@ -96,7 +96,8 @@ def referenced_paths(expression: Any) -> Iterator[str]:
         for child in expression.children:
             if isinstance(child, tuple):
                 yield child[0]
-                yield from referenced_paths(child[1])
+                if hasattr(child[1], "resolve_expression"):  # F("phone"), not the string "phone"
+                    yield from referenced_paths(child[1])
             else:
                 yield from referenced_paths(child)
     elif hasattr(expression, "get_source_expressions"):
@@ -156,7 +157,7 @@ class PersonalDataGuardMixin:
 
     def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
         if self._guards(request) and self._touches(to_field):
-            raise DisallowedModelAdminToField("Referring to personal data is not allowed")
+            return False  # DisallowedModelAdminToField: 400
         return super().to_field_allowed(request, to_field)  # type: ignore[misc]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

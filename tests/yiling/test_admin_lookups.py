@@ -234,6 +234,33 @@ def refused_or_unchanged(client: Client, url: str, baseline: tuple[int, str], pa
     return params, answer[0]
 
 
+# --- the guard's reading of paths ------------------------------------------------------------------
+
+
+def test_which_paths_touch_personal_data():
+    from django.db.models import F, Q
+    from django.db.models.functions import Lower
+
+    from members.models import CheckIn
+    from organizations.models import OwnersCommittee
+    from yiling.admin import referenced_paths
+
+    assert touches_personal_data(Member, "id_number__startswith")
+    assert touches_personal_data(Member, "-phone")
+    assert touches_personal_data(CheckIn, "member__phone__lower__startswith")
+    assert touches_personal_data(OwnersCommittee, "seats__member__birth_date__year")
+    # The member's own ordering (name, pk) is what "sort by member" means: nothing personal.
+    assert not touches_personal_data(CheckIn, "member")
+    assert not touches_personal_data(CheckIn, "member__name__startswith")
+    assert not touches_personal_data(Member, "pk")
+    assert list(referenced_paths(Q(name="phone") | Q(member__phone=F("member__id_number")))) == [
+        "name",
+        "member__phone",
+        "member__id_number",
+    ]
+    assert list(referenced_paths(Lower("member__phone").desc())) == ["member__phone"]
+
+
 # --- the walk -------------------------------------------------------------------------------------
 
 
