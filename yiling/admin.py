@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.exceptions import DisallowedModelAdminLookup, DisallowedModelAdminToField
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
@@ -96,7 +96,8 @@ def referenced_paths(expression: Any) -> Iterator[str]:
         for child in expression.children:
             if isinstance(child, tuple):
                 yield child[0]
-                yield from referenced_paths(child[1])
+                if hasattr(child[1], "resolve_expression"):  # F("phone"), not the string "phone"
+                    yield from referenced_paths(child[1])
             else:
                 yield from referenced_paths(child)
     elif hasattr(expression, "get_source_expressions"):
@@ -113,6 +114,13 @@ class PersonalDataChangeListMixin:
     """Refuses an ordering that reads personal data, whether asked for (``?o=``) or configured."""
 
     def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[Any]:
+        if not sees_personal_data(request):
+            # ``?o=`` takes column numbers; Django skips anything else, but a field named there is
+            # refused like a filter on it, so that every attempt gets the same answer.
+            for part in str(self.params.get(ORDER_VAR, "")).split("."):  # type: ignore[attr-defined]
+                name = part.rpartition("-")[2]
+                if not name.isdigit() and touches_personal_data(self.model, name):  # type: ignore[attr-defined]
+                    raise PersonalDataRefused("Sorting on personal data is not allowed")
         ordering = super().get_ordering(request, queryset)  # type: ignore[misc]
         if not sees_personal_data(request):
             annotations = queryset.query.annotations
@@ -149,8 +157,21 @@ class PersonalDataGuardMixin:
 
     def to_field_allowed(self, request: HttpRequest, to_field: str) -> bool:
         if self._guards(request) and self._touches(to_field):
-            raise DisallowedModelAdminToField("Referring to personal data is not allowed")
+            return False  # DisallowedModelAdminToField: 400
         return super().to_field_allowed(request, to_field)  # type: ignore[misc]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # An admin choosing its own ChangeList (to fill in paths, to mask a search) keeps the
+        # guarded ordering whether or not its get_changelist calls super().
+        super().__init_subclass__(**kwargs)
+        chosen = cls.__dict__.get("get_changelist")
+        if chosen is not None and not getattr(chosen, "guarded", False):
+
+            def get_changelist(self: Any, request: HttpRequest, **kw: Any) -> type[ChangeList]:
+                return _guarded_changelist(chosen(self, request, **kw))
+
+            get_changelist.guarded = True  # type: ignore[attr-defined]
+            cls.get_changelist = get_changelist  # type: ignore[method-assign]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return _guarded_changelist(super().get_changelist(request, **kwargs))  # type: ignore[misc]

@@ -264,6 +264,27 @@ def test_an_id_number_or_phone_typed_into_the_search_comes_back_masked(roster, u
     assert client.get(url, {"q": "爱丽", "category": "in_service"}).status_code == 200
 
 
+def test_the_member_list_takes_no_filter_or_order_on_personal_data(roster, units, community_secretary, client):
+    client.force_login(community_secretary)
+    url = reverse("members:member-list")
+    alice = roster["alice"]
+    everyone = member_rows(client.get(url))
+
+    tried = [
+        {"id_number": alice.id_number},
+        {"id_number__startswith": "9"},
+        {"phone__startswith": alice.phone[:5]},
+        {"birth_date__year": "1800"},
+        {"o": "phone"},
+        {"ordering": "-id_number"},
+        {"sort": "id_number"},
+    ]
+
+    assert len(everyone) > 1
+    for params in tried:
+        assert member_rows(client.get(url, params)) == everyone, params
+
+
 def test_list_shows_roster_state(roster, units, compound_secretary, client):
     services.volunteer_post_assign(
         member=roster["bob"], compound=units["compound_a"], post=PostKind.PARKING, started_on=date(2025, 1, 1)
