@@ -24,6 +24,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
+from yiling.resources import LimitedImportMixin
 from yiling.scoping import assignments_of, visible
 
 from . import services
@@ -70,7 +71,7 @@ class PathChangeList(ChangeList):
         self.result_list = attach_path_names(self.result_list)
 
 
-class ScopedModelAdmin(ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ScopedModelAdmin(LimitedImportMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     """The base of every domain admin: scoped, importable, exportable, with history."""
 
 
