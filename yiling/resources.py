@@ -10,6 +10,7 @@ from typing import Any
 
 import tablib
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from .spreadsheets import (
     guarded,
     import_limits,
     limited_rows,
+    more_problems_line,
     no_rows_message,
     too_big_message,
     without_controls,
@@ -168,7 +170,7 @@ class BoundedFormatMixin:
         headers = ["" if cell is None else without_controls(str(cell)).strip() for cell in header[1]]
         dataset.headers = headers
         width = len(headers)
-        for _line, cells in limited_rows(rows):
+        for _line, cells in limited_rows(rows, import_limits().max_library_rows):
             values = [without_controls(cell) if isinstance(cell, str) else cell for cell in cells[:width]]
             if not any(value not in (None, "") for value in values):
                 continue
@@ -216,9 +218,20 @@ class LimitedImportMixin:
 
     An upload over the size limit is refused by the form (Django has only streamed it to a temporary
     file); the file is read through the bounded formats above, which refuse a zip bomb, too many rows
-    or columns and an empty file; and their reason is shown on the form in place of the library's
-    "… encountered while trying to read file". Formats without a bounded reader are not offered.
+    (``max_library_rows``) or columns and an empty file; and their reason is shown on the form in
+    place of the library's "… encountered while trying to read file". Formats without a bounded reader
+    are not offered. The preview lists the first ``max_problems`` invalid rows and counts the rest.
     """
+
+    def import_action(self, request: Any, **kwargs: Any) -> Any:
+        response = super().import_action(request, **kwargs)  # type: ignore[misc]
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        limit = import_limits().max_problems
+        if result is not None and len(result.invalid_rows) > limit:
+            hidden = len(result.invalid_rows) - limit
+            result.invalid_rows = result.invalid_rows[:limit]
+            messages.warning(request, more_problems_line(hidden))
+        return response
 
     def get_import_formats(self) -> list[type[Any]]:
         formats = super().get_import_formats()  # type: ignore[misc]

@@ -186,10 +186,10 @@ def long_csv(path: Path) -> Path:
 #: Each hostile file, and what the refusal says (in Chinese).
 HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     "zip-bomb.xlsx": (zip_bomb, "xl/worksheets/sheet1.xml 解压后超过 100 MB"),
-    "streamed-rows.xlsx": (streamed_rows, "表头下的数据超过 100000 行"),
-    "declared-rows.xlsx": (declared_rows, "表头下的数据超过 100000 行"),
+    "streamed-rows.xlsx": (streamed_rows, "表头下的数据超过 {rows} 行"),
+    "declared-rows.xlsx": (declared_rows, "表头下的数据超过 {rows} 行"),
     "big.csv": (big_csv, "一次最多只能导入 10 MB"),
-    "long.csv": (long_csv, "表头下的数据超过 100000 行"),
+    "long.csv": (long_csv, "表头下的数据超过 {rows} 行"),
     "shared-strings-bomb.xlsx": (shared_strings_bomb, "xl/sharedStrings.xml 解压后超过 20 MB"),
 }
 
@@ -336,6 +336,9 @@ IMPORTERS = {
 }
 
 
+LIBRARY_IMPORTERS = ("unit import", "property company import")
+
+
 @pytest.fixture
 def import_dirs(tmp_path, monkeypatch):
     monkeypatch.setattr("members.admin.MemberAdmin.import_dir", tmp_path / "members")
@@ -353,11 +356,12 @@ def superuser_client(client, django_user_model):
 def test_every_importer_refuses_every_hostile_file_within_bounds(importer, hostile, import_dirs, superuser_client):
     district_tree()
     run = IMPORTERS[importer]
+    rows = LIMITS.max_library_rows if importer in LIBRARY_IMPORTERS else LIMITS.max_rows
     for name, (_make, message) in HOSTILE.items():
         result = measured(lambda path=hostile[name]: run(path, superuser_client))
 
         said = result.value["said"]
-        assert message in said, f"{name}: {said[-3000:]}"
+        assert message.format(rows=rows) in said, f"{name}: {said[-3000:]}"
         assert not result.value["wrote"], name
         assert result.value.get("status", 200) == 200, name
         assert result.value.get("confirm") is None, name
@@ -565,3 +569,30 @@ def test_a_good_file_still_imports(tree, tmp_path):
     out, err = zh("import_members", str(path))
 
     assert out.strip().endswith("created 1, updated 0, unchanged 0"), err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_library_import_at_its_row_limit_lists_200_invalid_rows_within_bounds(tmp_path, superuser_client):
+    district_tree()
+    path = tmp_path / "units.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["代码", "名称", "类型", "负责党组织代码"])
+        writer.writerows([f"BAD-{n:04d}", f"单位{n}", "机关", "NO-SUCH-ORG"] for n in range(LIMITS.max_library_rows))
+    units = Unit.objects.count()
+
+    def run() -> dict[str, Any]:
+        with path.open("rb") as upload:
+            response = superuser_client.post(
+                reverse("admin:organizations_unit_import"), {"resource": "0", "format": "1", "import_file": upload}
+            )
+        return {"page": html.unescape(response.content.decode()), "units": Unit.objects.count()}
+
+    result = measured(run)
+
+    page = result.value["page"]
+    listed = {n for n in range(LIMITS.max_library_rows) if f"BAD-{n:04d}" in page}
+    assert listed == set(range(LIMITS.max_problems))
+    assert f"…还有 {LIMITS.max_library_rows - LIMITS.max_problems} 个问题未列出" in page
+    assert result.value["units"] == units
+    within_bounds(result)
