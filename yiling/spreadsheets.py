@@ -174,7 +174,7 @@ class ImportLimits:
     max_unpacked_bytes: int = 100 * 1024 * 1024
     #: The shared strings, which openpyxl holds in memory all at once (the sheet itself is streamed).
     max_shared_strings_bytes: int = 20 * 1024 * 1024
-    #: Every other XML part openpyxl reads whole (workbook, styles, relationships, theme).
+    #: Every other XML part, which openpyxl reads whole (workbook, styles, relationships, theme).
     max_part_bytes: int = 5 * 1024 * 1024
     #: Parts of an .xlsx (Excel writes about a dozen).
     max_parts: int = 1000
@@ -328,12 +328,12 @@ def _check_archive(stream: Any, limits: ImportLimits) -> None:
     for member in members:
         name = member.filename
         lower = name.lower()
-        if "worksheets/" in lower or "media/" in lower:
-            limit = limits.max_unpacked_bytes  # streamed (the sheet) or never read (pictures)
-        elif lower.endswith("sharedstrings.xml"):
+        if lower.endswith("sharedstrings.xml"):
             limit = limits.max_shared_strings_bytes
-        else:
+        elif lower.endswith((".xml", ".rels", ".vml")) and "worksheets/" not in lower:
             limit = limits.max_part_bytes
+        else:  # a sheet (streamed), or what openpyxl never reads (pictures, macros)
+            limit = limits.max_unpacked_bytes
         if member.file_size > limit:
             raise _part_too_big(name, limit)
         if member.file_size > _MB and member.file_size > limits.max_compression_ratio * max(member.compress_size, 1):

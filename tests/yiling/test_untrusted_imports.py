@@ -414,6 +414,21 @@ def test_a_sheet_with_a_dtd_is_refused(tmp_path):
         list(xlsx_rows(path))
 
 
+def test_an_xml_part_read_whole_has_its_own_limit_and_a_picture_does_not(tmp_path):
+    from yiling.spreadsheets import FileProblem
+
+    picture = write_xlsx(tmp_path / "picture.xlsx", [inline_row(1, ["a"])])
+    with zipfile.ZipFile(picture, "a") as archive:
+        archive.writestr("xl/media/image1.png", os.urandom(LIMITS.max_part_bytes + 1))
+    assert list(xlsx_rows(picture)) == [(1, ("a",))]
+
+    styles = write_xlsx(tmp_path / "styles.xlsx", [inline_row(1, ["a"])])
+    with zipfile.ZipFile(styles, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/styles.xml", b"<styleSheet>" + b" " * LIMITS.max_part_bytes + b"</styleSheet>")
+    with pytest.raises(FileProblem, match="xl/styles.xml 解压后超过 5 MB"):
+        list(xlsx_rows(styles))
+
+
 def test_a_zip_of_too_many_parts_is_refused_before_they_are_listed(tmp_path):
     from yiling.spreadsheets import FileProblem
 
