@@ -190,6 +190,10 @@ class ImportLimits:
     max_columns: int = 200
     #: Characters in one cell (Excel's own limit is 32,767).
     max_cell_chars: int = 32_767
+    #: Characters of text in the cells of a sheet, a shared string counted each time a cell uses it
+    #: (a sheet of 20 bytes a cell could otherwise make each cell 32,767 characters): three times a
+    #: whole district's roster.
+    max_text_chars: int = 20_000_000
     #: Characters in one line of a CSV file.
     max_line_chars: int = 100_000
     #: Problems listed; the rest are counted.
@@ -478,6 +482,7 @@ class _SheetParser:
         self.timedelta_styles = workbook._timedelta_formats
         self.epoch = workbook.epoch
         self.limits = limits
+        self.text_chars = 0
         self.ready: list[tuple[int, tuple[Any, ...]]] = []
         self.line = 0
         self.cells: dict[int, Any] = {}
@@ -532,6 +537,16 @@ class _SheetParser:
             self.text = None
         elif tag == "c":
             value = self.value()
+            if isinstance(value, str):
+                self.text_chars += len(value)
+                if self.text_chars > self.limits.max_text_chars:
+                    raise FileProblem(
+                        _(
+                            "The sheet holds more than %(limit)s characters of text (text a cell repeats from "
+                            "elsewhere counted each time): it cannot be imported."
+                        )
+                        % {"limit": f"{self.limits.max_text_chars:,}"}
+                    )
             if value is not None:
                 if self.column > self.limits.max_columns:
                     raise FileProblem(

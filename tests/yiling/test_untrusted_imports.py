@@ -3,7 +3,8 @@ and is read within the bounds of ``yiling.spreadsheets.ImportLimits`` (memory an
 
 The files are made here: a zip bomb (a sheet that unpacks far past the limit), a sheet of more than a
 million rows streamed and one of twenty million declared, a CSV over the size limit and one under it
-with too many rows, and a shared-strings bomb. Each goes to the two commands, the two admin imports
+with too many rows, a shared-strings bomb, and a small sheet whose cells all repeat one long shared
+string. Each goes to the two commands, the two admin imports
 with a preview (roster, compounds) and django-import-export's admin import (units, property
 companies). Each run is measured in a forked child: its peak resident memory (``ru_maxrss``, which
 starts afresh in the child) and its time.
@@ -164,6 +165,22 @@ def shared_strings_bomb(path: Path) -> Path:
     return write_xlsx(path, rows, shared_strings=strings)
 
 
+def shared_strings_amplified(path: Path) -> Path:
+    """One shared string of 32,000 characters, used by every cell of 2,000 rows: 20 bytes of sheet a
+    cell, 1.7 billion characters if each cell were read as its text."""
+
+    def rows() -> Iterator[bytes]:
+        yield header_row()
+        for line in range(2, 2_002):
+            yield (
+                b'<row r="%d">' % line
+                + b"".join(b'<c r="%s%d" t="s"><v>0</v></c>' % (bytes([65 + column]), line) for column in range(26))
+                + b"</row>"
+            )
+
+    return write_xlsx(path, rows(), shared_strings=[b"<si><t>" + "张".encode() * 32_000 + b"</t></si>"])
+
+
 def big_csv(path: Path) -> Path:
     """12 MB of CSV: over the size limit."""
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -191,6 +208,7 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     "big.csv": (big_csv, "一次最多只能导入 10 MB"),
     "long.csv": (long_csv, "表头下的数据超过 {rows} 行"),
     "shared-strings-bomb.xlsx": (shared_strings_bomb, "xl/sharedStrings.xml 解压后超过 20 MB"),
+    "shared-strings-amplified.xlsx": (shared_strings_amplified, "工作表中的文字超过 20,000,000 个字符"),
 }
 
 
@@ -211,6 +229,8 @@ def test_the_hostile_files_are_what_they_claim(hostile):
         sheet = archive.getinfo("xl/worksheets/sheet1.xml")
         assert 0.5 * LIMITS.max_unpacked_bytes < sheet.file_size < LIMITS.max_unpacked_bytes
         assert sheet.file_size < LIMITS.max_compression_ratio * sheet.compress_size
+    with zipfile.ZipFile(hostile["shared-strings-amplified.xlsx"]) as archive:
+        assert sum(info.file_size for info in archive.infolist()) < 2 * 1024 * 1024
     assert hostile["big.csv"].stat().st_size > LIMITS.max_file_bytes
     with hostile["long.csv"].open(encoding="utf-8") as lines:
         assert sum(1 for _line in lines) > 2 * LIMITS.max_rows
