@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
 from yiling.admin_imports import SignedImportConfirmMixin
+from yiling.resources import LimitedImportMixin
 from yiling.scoping import assignments_of, visible
 from yiling.uploads import attachment_response
 
@@ -74,9 +75,11 @@ class PathChangeList(ChangeList):
         self.result_list = attach_path_names(self.result_list)
 
 
-class ScopedModelAdmin(SignedImportConfirmMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
-    """The base of every domain admin: scoped, importable (confirming only the user's own preview),
-    exportable, with history."""
+class ScopedModelAdmin(
+    SignedImportConfirmMixin, LimitedImportMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+):
+    """The base of every domain admin: scoped, importable within bounds (confirming only the user's own
+    preview), exportable, with history."""
 
 
 @admin.register(Organization)

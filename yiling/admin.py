@@ -457,14 +457,18 @@ class SpreadsheetAdminMixin:
         site = self.admin_site  # type: ignore[attr-defined]
         request.current_app = site.name
         shown = self.import_preview_rows
+        # Whatever an importer says about a cell, an ID number or phone in it stays masked.
+        problems = [redact(str(p)) for p in result.problems] if result else []
+        if result is not None and result.more_problems:
+            problems.append(result.more_problems_line())
         context = {
             **site.each_context(request),
             "title": self.import_title,
             "opts": self.opts,  # type: ignore[attr-defined]
             "form": form,
             "result": result,
-            # Whatever an importer says about a cell, an ID number or phone in it stays masked.
-            "problems": [redact(str(p)) for p in result.problems] if result else [],
+            "problems": problems,
+            "problem_count": len(result.problems) + result.more_problems if result else 0,
             "rows": result.preview[:shown] if result else [],
             "more_rows": max(0, len(result.preview) - shown) if result else 0,
             "token": token,

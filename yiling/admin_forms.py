@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from .spreadsheets import import_limits, too_big_message
+
 
 class TrialRun(Exception):
     """Raised inside the savepoint of a trial run so that everything it wrote is rolled back."""
@@ -96,6 +98,9 @@ class SpreadsheetUploadForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise ValidationError(_("Upload an Excel (.xlsx) or CSV file."))
+        # Django has streamed the upload to a temporary file; refused here, it is never read.
+        if upload.size > import_limits().max_file_bytes:
+            raise ValidationError(too_big_message(upload.size))
         return upload
 
     def import_arguments(self) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from import_export.forms import ConfirmImportForm
 from import_export.tmp_storages import TempFolderStorage
 
 from .admin import _private_dir, _sweep
+from .spreadsheets import FileProblem
 
 #: Separates the tokens of this step from every other signed value of the portal.
 SALT = "yiling.admin_imports.confirm"
@@ -169,7 +170,10 @@ class SignedImportConfirmMixin:
         )
         if not storage.exists():
             return self._import_refused(request, _("The uploaded file is no longer available; upload it again."))
-        return super().process_import(request, **kwargs)  # type: ignore[misc]
+        try:
+            return super().process_import(request, **kwargs)  # type: ignore[misc]
+        except FileProblem as problem:  # the bounded reader refuses the stored file
+            return self._import_refused(request, str(problem))
 
     def _import_refused(self, request: HttpRequest, message: Any) -> HttpResponse:
         self.message_user(request, message, messages.ERROR)  # type: ignore[attr-defined]

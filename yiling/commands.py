@@ -10,12 +10,15 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from .spreadsheets import printable
+
 
 class SpreadsheetImportCommand(BaseCommand):
     """Imports one file (.xlsx or .csv) through an importer, which checks the whole file first and
     writes nothing unless every row is good.
 
-    Each problem is a ``row N, column X: reason`` line on stderr, and the command then fails (exit
+    Each problem is a ``row N, column X: reason`` line on stderr (the first
+    ``ImportLimits.max_problems``, then a line counting the rest), and the command then fails (exit
     status 1); a good file ends with the line ``created N, updated N, unchanged N``. Scripts read
     both, so they are the same in every language.
     """
@@ -43,11 +46,14 @@ class SpreadsheetImportCommand(BaseCommand):
         with path.open("rb") as source:
             result = self.import_file(source, filename=path.name, dry_run=dry_run, **arguments)
         if not result.ok:
+            # A cell's text is in the reasons: what it holds must not reach the terminal as control codes.
             for problem in result.problems:
-                self.stderr.write(problem.line())
+                self.stderr.write(printable(problem.line()))
+            if result.more_problems:
+                self.stderr.write(result.more_problems_line())
             raise CommandError(
                 _("%(n)d problems; nothing was imported. Correct the file and import it again.")
-                % {"n": len(result.problems)}
+                % {"n": len(result.problems) + result.more_problems}
             )
         if dry_run:
             self.stdout.write(_("Dry run: the file is good; nothing was written."))

@@ -1,18 +1,40 @@
-"""Shared pieces of every import and export: the scoping rule per row, readable choices, and text
-that a spreadsheet would run as a formula kept as text."""
+"""Shared pieces of every import and export: the scoping rule per row, readable choices, text that a
+spreadsheet would run as a formula kept as text, and the bounds (:class:`yiling.spreadsheets.ImportLimits`)
+on what django-import-export's admin import reads."""
 
 from __future__ import annotations
 
+import functools
+import io
+from collections.abc import Callable
 from typing import Any
 
+import tablib
+from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import widgets
+from import_export.formats import base_formats
 
 from .scoping import is_scoped, visible
-from .spreadsheets import escape_formula, unescape_formula
+from .spreadsheets import (
+    FileProblem,
+    Rows,
+    csv_rows,
+    escape_formula,
+    guarded,
+    import_limits,
+    limited_rows,
+    more_problems_line,
+    no_rows_message,
+    too_big_message,
+    unescape_formula,
+    without_controls,
+    xlsx_rows,
+)
 
 
 class ChoiceLabelWidget(widgets.Widget):
@@ -140,3 +162,106 @@ class ScopedResourceMixin(FormulaSafeResourceMixin):
                 errors[name] = _("“%(obj)s” is outside your part of the organization tree.") % {"obj": target}
         if errors:
             raise ValidationError(errors)
+
+
+# --- bounded imports -------------------------------------------------------------------------------
+
+
+class BoundedFormatMixin:
+    """An import format that reads the file through the project's bounded readers
+    (``yiling.spreadsheets``), not through tablib, which holds a whole workbook or CSV in memory.
+
+    The first row is the header; empty rows are passed over; control characters are removed from
+    text. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
+    """
+
+    #: The reader of the file's rows.
+    rows: Callable[[Any], Rows]
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        rows = guarded(self.rows(io.BytesIO(in_stream)))
+        dataset = tablib.Dataset()
+        header = next(rows, None)
+        if header is None:
+            raise FileProblem(no_rows_message())
+        headers = ["" if cell is None else without_controls(str(cell)).strip() for cell in header[1]]
+        dataset.headers = headers
+        width = len(headers)
+        for _line, cells in limited_rows(rows, import_limits().max_library_rows):
+            values = [without_controls(cell) if isinstance(cell, str) else cell for cell in cells[:width]]
+            if not any(value not in (None, "") for value in values):
+                continue
+            dataset.append(values + [None] * (width - len(values)))
+        if not dataset.height:
+            raise FileProblem(no_rows_message())
+        return dataset
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+
+class BoundedXLSX(BoundedFormatMixin, base_formats.XLSX):
+    rows = staticmethod(xlsx_rows)
+
+
+class BoundedCSV(BoundedFormatMixin, base_formats.CSV):
+    rows = staticmethod(csv_rows)
+
+
+#: The bounded format that replaces each import format, by file extension.
+BOUNDED_FORMATS: dict[str, type[BoundedFormatMixin]] = {"xlsx": BoundedXLSX, "csv": BoundedCSV}
+
+
+class LimitedUploadMixin(forms.Form):
+    """Refuses an ``import_file`` over the size limit before the import reads it."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        if upload.size > import_limits().max_file_bytes:
+            raise ValidationError(too_big_message(upload.size))
+        return upload
+
+
+@functools.cache
+def _limited_form(form_class: type[forms.Form]) -> type[forms.Form]:
+    return type(f"Limited{form_class.__name__}", (LimitedUploadMixin, form_class), {})
+
+
+class LimitedImportMixin:
+    """For a django-import-export admin: its import reads only within ``ImportLimits``.
+
+    An upload over the size limit is refused by the form (Django has only streamed it to a temporary
+    file); the file is read through the bounded formats above, which refuse a zip bomb, too many rows
+    (``max_library_rows``) or columns and an empty file; and their reason is shown on the form in
+    place of the library's "… encountered while trying to read file". Formats without a bounded reader
+    are not offered. The preview lists the first ``max_problems`` invalid rows and counts the rest.
+    """
+
+    def import_action(self, request: Any, **kwargs: Any) -> Any:
+        response = super().import_action(request, **kwargs)  # type: ignore[misc]
+        result = (getattr(response, "context_data", None) or {}).get("result")
+        limit = import_limits().max_problems
+        if result is not None and len(result.invalid_rows) > limit:
+            hidden = len(result.invalid_rows) - limit
+            result.invalid_rows = result.invalid_rows[:limit]
+            messages.warning(request, more_problems_line(hidden))
+        return response
+
+    def get_import_formats(self) -> list[type[Any]]:
+        formats = super().get_import_formats()  # type: ignore[misc]
+        bounded = (BOUNDED_FORMATS.get(f().get_extension()) for f in formats)
+        return [f for f in bounded if f is not None]
+
+    def get_import_form_class(self, request: Any) -> type[forms.Form]:
+        return _limited_form(super().get_import_form_class(request))  # type: ignore[misc]
+
+    def add_data_read_fail_error_to_form(self, form: forms.Form, e: Exception) -> None:
+        if isinstance(e, FileProblem):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)  # type: ignore[misc]

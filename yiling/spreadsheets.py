@@ -11,9 +11,13 @@ importer: it finds the header row, reads the rows and collects their problems, w
 from __future__ import annotations
 
 import csv
+import heapq
 import io
+import os
 import re
+import struct
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +27,11 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.worksheet._reader import _cast_number
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from .privacy import redact
 
@@ -89,7 +98,7 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = without_controls(unicodedata.normalize("NFKC", str(value))).strip()
     # The exports protect text that Excel would take for a formula with a leading apostrophe.
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
@@ -103,7 +112,7 @@ def plain_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    text = without_controls(str(value)).strip()
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
     return text
@@ -148,81 +157,479 @@ def parse_date(value: Any) -> date | None:
     )
 
 
+# --- limits ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much of an untrusted file an import reads before refusing it.
+
+    Every importer reads through the readers below, so each gets these bounds: whatever a file
+    declares, reading it stays within a few hundred megabytes and a minute. A setting
+    ``SPREADSHEET_IMPORT_LIMITS`` (a dict of these names) changes them; see :func:`import_limits`.
+    """
+
+    #: The file itself (an upload, an .xlsx, a .csv).
+    max_file_bytes: int = 10 * 1024 * 1024
+    #: An .xlsx unpacked: in all, and each part of it.
+    max_unpacked_bytes: int = 100 * 1024 * 1024
+    #: The shared strings, which openpyxl holds in memory all at once (the sheet itself is streamed).
+    max_shared_strings_bytes: int = 20 * 1024 * 1024
+    #: Every other XML part, which openpyxl reads whole (workbook, styles, relationships, theme).
+    max_part_bytes: int = 5 * 1024 * 1024
+    #: Parts of an .xlsx (Excel writes about a dozen).
+    max_parts: int = 1000
+    #: How much more a part may unpack to than it takes packed (checked on parts above 1 MB).
+    max_compression_ratio: int = 200
+    #: Rows under the header row (empty rows count): a whole district's roster (see the benchmark),
+    #: which imports in well under a minute; 100,000 valid rows took 84 s on a busy host.
+    max_rows: int = 50_000
+    #: Rows a django-import-export import takes (see ``yiling.resources.LimitedImportMixin``): it keeps
+    #: every row's result and renders every row, about 15 KB and 1.5 ms a row.
+    max_library_rows: int = 5_000
+    #: Columns holding a value.
+    max_columns: int = 200
+    #: Characters in one cell (Excel's own limit is 32,767).
+    max_cell_chars: int = 32_767
+    #: Characters of text in the cells of a sheet, a shared string counted each time a cell uses it
+    #: (a sheet of 20 bytes a cell could otherwise make each cell 32,767 characters): three times a
+    #: whole district's roster.
+    max_text_chars: int = 20_000_000
+    #: Characters in one line of a CSV file.
+    max_line_chars: int = 100_000
+    #: Problems listed; the rest are counted.
+    max_problems: int = 200
+
+
+def import_limits() -> ImportLimits:
+    """The limits, with what ``settings.SPREADSHEET_IMPORT_LIMITS`` changes."""
+    from django.conf import settings
+
+    return ImportLimits(**getattr(settings, "SPREADSHEET_IMPORT_LIMITS", {}))
+
+
+_MB = 1024 * 1024
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / _MB:.1f}".removesuffix(".0")
+
+
+def too_big_message(size: int) -> str:
+    limit = import_limits().max_file_bytes
+    return _("The file is %(size)s MB; at most %(limit)s MB can be imported at once. Split it into smaller files.") % {
+        "size": _megabytes(size),
+        "limit": _megabytes(limit),
+    }
+
+
+def too_many_rows_message(limit: int) -> str:
+    return _(
+        "The file has more than %(limit)d rows under the header: split it into files of at most %(limit)d rows."
+    ) % {"limit": limit}
+
+
+def no_rows_message() -> str:
+    return _("The file has no data rows under the header row: there is nothing to import.")
+
+
+def _file_size(source: Any) -> int:
+    if isinstance(source, str | PathLike):
+        return os.stat(source).st_size
+    position = source.tell()
+    size = source.seek(0, os.SEEK_END)
+    source.seek(position)
+    return size
+
+
+def check_file_size(source: Any) -> None:
+    """Refuse a file over the size limit, before reading any of it."""
+    size = _file_size(source)
+    if size > import_limits().max_file_bytes:
+        raise FileProblem(too_big_message(size))
+
+
+# --- control characters ----------------------------------------------------------------------------
+
+# C0 and C1 controls (ESC starts the terminal's escape sequences, 0x9B is the one-byte CSI) and the
+# bidirectional overrides, which make text read in another order than it is stored.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_LINE_BREAK_RE = re.compile("\r\n?|[\t\n\x0b\x0c\x85\u2028\u2029]")
+
+
+def without_controls(text: str) -> str:
+    """Text as a cell may keep it: control characters and direction overrides removed, line breaks
+    (``\\n``) and tabs kept."""
+    return _CONTROL_RE.sub("", text.replace("\r\n", "\n"))
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal, on one line: what a file put in it cannot move the cursor,
+    recolour the screen, ring the bell or start a new line that looks like another message."""
+    return _CONTROL_RE.sub("", _LINE_BREAK_RE.sub(" ", text))
+
+
 # --- files -----------------------------------------------------------------------------------------
 
 
-def xlsx_rows(source: Any) -> Rows:
-    """(sheet row number, cell values) for every row of the first sheet; a missing row comes as ()."""
-    from openpyxl import load_workbook
+def check_workbook_archive(source: Any) -> None:
+    """Refuse an .xlsx whose parts would unpack to too much, from the zip's directory alone.
 
-    workbook = load_workbook(source, read_only=True, data_only=True)
+    Python's zipfile never unpacks more than a part's declared size (a part that lies fails its
+    checksum), so the declared sizes bound what reading can unpack. The number of parts is read from
+    the end record before zipfile builds its list of them.
+    """
+    limits = import_limits()
+    check_file_size(source)
+    if isinstance(source, str | PathLike):
+        with open(source, "rb") as stream:
+            _check_archive(stream, limits)
+        return
+    position = source.tell()
     try:
-        sheet = workbook.worksheets[0]
-        try:
-            rows = quick_sheet_rows(workbook, sheet)
-        except (ImportError, AttributeError):  # an openpyxl without these internals: its public, slower way
-            # openpyxl fills in rows missing from the file, so the count is the sheet's row number.
-            rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-        yield from rows
+        _check_archive(source, limits)
+    finally:
+        source.seek(position)
+
+
+def _not_a_workbook() -> FileProblem:
+    return FileProblem(
+        _("The file cannot be read: %(error)s")
+        % {"error": _("it is not an Excel workbook (.xlsx); open it in Excel and save it as .xlsx again.")}
+    )
+
+
+def _check_archive(stream: Any, limits: ImportLimits) -> None:
+    size = stream.seek(0, os.SEEK_END)
+    tail_size = min(size, 22 + 0xFFFF)  # the end record, after at most a 64 KB comment
+    stream.seek(size - tail_size)
+    tail = stream.read(tail_size)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        raise _not_a_workbook()
+    # The entries of the central directory, and its size: zipfile reads as many entries as that holds.
+    parts, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if directory_size > limits.max_parts * 1024:  # no entry of a workbook needs a kilobyte
+        raise _not_a_workbook()
+    if parts > limits.max_parts:  # 0xFFFF: a zip64 archive, which no workbook of this size needs
+        raise FileProblem(
+            _("The workbook holds %(n)d parts, more than the %(limit)d a spreadsheet may have: it cannot be imported.")
+            % {"n": parts, "limit": limits.max_parts}
+        )
+    stream.seek(0)
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _not_a_workbook() from exc
+    with archive:
+        members = archive.infolist()
+    if len(members) > limits.max_parts:
+        raise FileProblem(
+            _("The workbook holds %(n)d parts, more than the %(limit)d a spreadsheet may have: it cannot be imported.")
+            % {"n": len(members), "limit": limits.max_parts}
+        )
+    total = 0
+    for member in members:
+        name = member.filename
+        lower = name.lower()
+        if lower.endswith("sharedstrings.xml"):
+            limit = limits.max_shared_strings_bytes
+        elif lower.endswith((".xml", ".rels", ".vml")) and "worksheets/" not in lower:
+            limit = limits.max_part_bytes
+        else:  # a sheet (streamed), or what openpyxl never reads (pictures, macros)
+            limit = limits.max_unpacked_bytes
+        if member.file_size > limit:
+            raise _part_too_big(name, limit)
+        if member.file_size > _MB and member.file_size > limits.max_compression_ratio * max(member.compress_size, 1):
+            raise FileProblem(
+                _(
+                    "Part %(part)s of the workbook unpacks to %(ratio)d times its packed size, more than a "
+                    "spreadsheet does: the file cannot be imported."
+                )
+                % {"part": name, "ratio": member.file_size // max(member.compress_size, 1)}
+            )
+        total += member.file_size
+        if total > limits.max_unpacked_bytes:
+            raise FileProblem(
+                _("The workbook unpacks to more than %(limit)s MB: it cannot be imported.")
+                % {"limit": _megabytes(limits.max_unpacked_bytes)}
+            )
+
+
+def _part_too_big(name: str, limit: int) -> FileProblem:
+    return FileProblem(
+        _("Part %(part)s of the workbook unpacks to more than %(limit)s MB: the file cannot be imported.")
+        % {"part": name, "limit": _megabytes(limit)}
+    )
+
+
+def xlsx_rows(source: Any) -> Rows:
+    """(sheet row number, cell values) for every row of the first sheet; a missing row comes as ().
+
+    The file is checked first (:func:`check_workbook_archive`); the sheet is then streamed, never
+    held whole, and refused as soon as it breaks a limit (:class:`ImportLimits`).
+    """
+    check_workbook_archive(source)
+    reader = _WorkbookReader(source, read_only=True, data_only=True)
+    reader.read()
+    workbook = reader.wb
+    try:
+        yield from quick_sheet_rows(workbook, workbook.worksheets[0])
     finally:
         workbook.close()
 
 
-def quick_sheet_rows(workbook: Any, sheet: Any) -> Rows:
-    """The sheet's rows through openpyxl's own parser, without its per-row padding and with quick
-    inline strings (what openpyxl and many exporters write): nearly twice as fast as iter_rows."""
-    from openpyxl.utils.cell import column_index_from_string
-    from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.xml.constants import SHEET_MAIN_NS
+class _WorkbookReader(ExcelReader):
+    """openpyxl's reader of a workbook, with the shared strings read by :class:`_StringsParser`."""
 
-    text_tag, run_tag, inline_tag = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("t", "r", "is"))
+    def read_strings(self) -> None:
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName.removeprefix("/")) as source:
+                self.shared_strings = _StringsParser(import_limits()).strings(source)
 
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element: Any) -> dict[str, Any]:
-            if element.get("t") != "inlineStr":
-                return super().parse_cell(element)
-            coordinate = element.get("r")
-            if coordinate:
-                self.col_counter = column_index_from_string(coordinate.rstrip("0123456789"))
-            else:
-                self.col_counter += 1
-            inline = element.find(inline_tag)
-            value = None
-            if inline is not None:  # like openpyxl's Text.content: the text and its rich-text runs
-                value = (inline.findtext(text_tag) or "") + "".join(
-                    run.findtext(text_tag) or "" for run in inline.iterfind(run_tag)
-                )
-            return {"column": self.col_counter, "value": value}
 
-    parser = Parser(
-        sheet._get_source(),
-        sheet._shared_strings,
-        data_only=True,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
+def _expat(handler: Any) -> Any:
+    """An expat parser calling ``handler``'s start, end and data, refusing what no part of a
+    spreadsheet has: a DTD, whose entities could only be there to expand."""
+    from xml.parsers import expat
+
+    def refuse(*args: Any) -> None:
+        raise FileProblem(_("The workbook holds XML declarations that no spreadsheet has: it cannot be imported."))
+
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = handler.start
+    parser.EndElementHandler = handler.end
+    parser.CharacterDataHandler = handler.data
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    return parser
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _cell_too_long(row: int, limit: int) -> FileProblem:
+    return FileProblem(
+        _("A cell in row %(row)d holds more than %(limit)d characters: it cannot be imported.")
+        % {"row": row, "limit": limit}
     )
-    return _padded(parser)
 
 
-def _padded(parser: Any) -> Rows:
+class _StringsParser:
+    """The shared strings, streamed through expat: openpyxl's own reader keeps an element for each of
+    them until the end, three times the memory, and takes ten times as long."""
+
+    def __init__(self, limits: ImportLimits) -> None:
+        self.limit = limits.max_cell_chars
+        self.found: list[str] = []
+        self.parts: list[str] = []
+        self.text: list[str] | None = None
+        self.chars = 0
+        self.phonetic = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _local(name)
+        if tag == "si":
+            self.parts = []
+            self.chars = 0
+        elif tag == "t" and not self.phonetic:
+            self.text = self.parts
+        elif tag == "rPh":
+            self.phonetic = True
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.chars += len(text)
+            if self.chars > self.limit:
+                raise FileProblem(
+                    _("A text in the workbook holds more than %(limit)d characters: it cannot be imported.")
+                    % {"limit": self.limit}
+                )
+            self.text.append(text)
+
+    def end(self, name: str) -> None:
+        tag = _local(name)
+        if tag == "t":
+            self.text = None
+        elif tag == "rPh":
+            self.phonetic = False
+        elif tag == "si":
+            self.found.append("".join(self.parts).replace("x005F_", ""))  # as openpyxl reads them
+
+    def strings(self, source: Any) -> list[str]:
+        parser = _expat(self)
+        while chunk := source.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+        return self.found
+
+
+class _SheetParser:
+    """A worksheet's XML, streamed through expat, cell by cell.
+
+    openpyxl's own reader (and ElementTree's iterparse) keeps a row's cells until the row ends and a
+    cell's text until the cell ends, so one row of millions of cells or one cell of 100 MB is held
+    whole; here every cell is taken as it ends, and a cell's text is counted as it comes. Values are
+    read as openpyxl reads them with ``data_only=True``.
+    """
+
+    def __init__(self, workbook: Any, sheet: Any, limits: ImportLimits) -> None:
+        self.shared = sheet._shared_strings
+        self.date_styles = workbook._date_formats
+        self.timedelta_styles = workbook._timedelta_formats
+        self.epoch = workbook.epoch
+        self.limits = limits
+        self.text_chars = 0
+        self.ready: list[tuple[int, tuple[Any, ...]]] = []
+        self.line = 0
+        self.cells: dict[int, Any] = {}
+        self.column = 0
+        self.cell_type = "n"
+        self.style = 0
+        self.text: list[str] | None = None  # the cell's text while inside <v> or an inline <t>
+        self.chars = 0
+        self.parts: list[str] = []
+        self.inline = self.has_inline = False
+        self.phonetic = False
+        self.parser = _expat(self)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _local(name)
+        if tag == "c":
+            self.cell_type = attrs.get("t", "n")
+            style = attrs.get("s")
+            self.style = int(style) if style else 0
+            reference = attrs.get("r")
+            if reference:
+                self.column = column_index_from_string(reference.rstrip("0123456789"))
+            else:
+                self.column += 1
+            self.parts = []
+            self.chars = 0
+            self.inline = self.has_inline = False
+        elif tag == "v":
+            self.text = self.parts
+        elif tag == "t" and self.inline and not self.phonetic:
+            self.text = self.parts
+        elif tag == "is":
+            self.inline = self.has_inline = True
+        elif tag == "rPh":
+            self.phonetic = True
+        elif tag == "row":
+            number = attrs.get("r")
+            self.line = int(number) if number else self.line + 1
+            self.cells = {}
+            self.column = 0
+
+    def data(self, text: str) -> None:
+        if self.text is not None:
+            self.chars += len(text)
+            if self.chars > self.limits.max_cell_chars:
+                raise _cell_too_long(self.line, self.limits.max_cell_chars)
+            self.text.append(text)
+
+    def end(self, name: str) -> None:
+        tag = _local(name)
+        if tag in ("v", "t"):
+            self.text = None
+        elif tag == "c":
+            value = self.value()
+            if isinstance(value, str):
+                self.text_chars += len(value)
+                if self.text_chars > self.limits.max_text_chars:
+                    raise FileProblem(
+                        _(
+                            "The sheet holds more than %(limit)s characters of text (text a cell repeats from "
+                            "elsewhere counted each time): it cannot be imported."
+                        )
+                        % {"limit": f"{self.limits.max_text_chars:,}"}
+                    )
+            if value is not None:
+                if self.column > self.limits.max_columns:
+                    raise FileProblem(
+                        _("Row %(row)d has a value in column %(column)d; at most %(limit)d columns can be imported.")
+                        % {"row": self.line, "column": self.column, "limit": self.limits.max_columns}
+                    )
+                self.cells[self.column] = value
+        elif tag == "rPh":
+            self.phonetic = False
+        elif tag == "is":
+            self.inline = False
+        elif tag == "row":
+            values: list[Any] = [None] * max(self.cells, default=0)
+            for column, value in self.cells.items():
+                values[column - 1] = value
+            self.ready.append((self.line, tuple(values)))
+
+    def value(self) -> Any:
+        kind = self.cell_type
+        if kind == "inlineStr":
+            return "".join(self.parts) if self.has_inline else None
+        text = "".join(self.parts) or None
+        if text is None:
+            return None
+        if kind == "n":
+            number = _cast_number(text)
+            if self.style in self.date_styles:
+                try:
+                    return from_excel(number, self.epoch, timedelta=self.style in self.timedelta_styles)
+                except (OverflowError, ValueError):
+                    return "#VALUE!"
+            return number
+        if kind == "s":
+            return self.shared[int(text)]
+        if kind == "b":
+            return bool(int(text))
+        if kind == "d":
+            return from_ISO8601(text)
+        return text  # "str" (a formula's text), "e" (an error such as #N/A)
+
+    def rows(self, source: Any) -> Rows:
+        try:
+            while chunk := source.read(64 * 1024):
+                self.parser.Parse(chunk, False)
+                yield from self.ready
+                self.ready.clear()
+            self.parser.Parse(b"", True)
+            yield from self.ready
+        finally:
+            source.close()
+
+
+def quick_sheet_rows(workbook: Any, sheet: Any) -> Rows:
+    """The sheet's rows, streamed (see :class:`_SheetParser`), without openpyxl's per-row padding:
+    a row is as wide as its last value. Rows missing from the file come as ()."""
+    parser = _SheetParser(workbook, sheet, import_limits())
+    return _padded(parser.rows(sheet._get_source()))
+
+
+def _padded(rows: Iterable[tuple[int, tuple[Any, ...]]]) -> Rows:
     expected = 1
-    try:
-        for line, cells in parser.parse():
-            for missing in range(expected, line):
-                yield missing, ()
-            values: list[Any] = [None] * max((cell["column"] for cell in cells), default=0)
-            for cell in cells:
-                values[cell["column"] - 1] = cell["value"]
-            yield line, tuple(values)
-            expected = line + 1
-    finally:
-        parser.source.close()
+    for line, values in rows:
+        for missing in range(expected, line):
+            yield missing, ()
+        yield line, values
+        expected = line + 1
 
 
 def csv_rows(source: Any) -> Rows:
-    """(line number, cells) of a CSV file in UTF-8 (with or without BOM) or GB18030."""
-    data = Path(source).read_bytes() if isinstance(source, str | PathLike) else source.read()
+    """(line number, cells) of a CSV file in UTF-8 (with or without BOM) or GB18030.
+
+    A file over the size limit is refused before it is read, a line over the line limit as it comes;
+    empty cells at the end of a line do not count towards the column limit.
+    """
+    limits = import_limits()
+    if isinstance(source, str | PathLike):
+        with open(source, "rb") as stream:
+            data = stream.read(limits.max_file_bytes + 1)
+    else:
+        data = source.read(limits.max_file_bytes + 1)
+    if len(data) > limits.max_file_bytes:
+        raise FileProblem(too_big_message(_file_size(source)))
     if isinstance(data, str):
         text = data
     else:
@@ -230,11 +637,31 @@ def csv_rows(source: Any) -> Rows:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = data.decode("gb18030")  # what Excel on a Chinese Windows saves as "CSV"
-    reader = csv.reader(io.StringIO(text, newline=""))
+    del data
+    reader = csv.reader(_short_lines(io.StringIO(text, newline=""), limits.max_line_chars))
+    del text
     line = 1
     for cells in reader:
+        width = len(cells)
+        while width and not cells[width - 1]:
+            width -= 1
+        if width > limits.max_columns:
+            raise FileProblem(
+                _("Row %(row)d has a value in column %(column)d; at most %(limit)d columns can be imported.")
+                % {"row": line, "column": width, "limit": limits.max_columns}
+            )
         yield line, tuple(cells)
         line = reader.line_num + 1  # a quoted cell may span lines
+
+
+def _short_lines(lines: Iterable[str], limit: int) -> Iterator[str]:
+    for number, line in enumerate(lines, start=1):
+        if len(line) > limit:
+            raise FileProblem(
+                _("Line %(line)d of the CSV file is longer than %(limit)d characters: it cannot be imported.")
+                % {"line": number, "limit": limit}
+            )
+        yield line
 
 
 def reader_for(filename: str) -> Callable[[Any], Rows] | None:
@@ -248,11 +675,27 @@ def reader_for(filename: str) -> Callable[[Any], Rows] | None:
 
 
 def guarded(rows: Rows) -> Rows:
-    """The reader's own failures (not a workbook, not text, broken CSV) as a problem with the file."""
+    """The reader's own failures (not a workbook, not text, broken CSV) as a problem with the file;
+    a limit the file breaks (``FileProblem``) as it is."""
     try:
         yield from rows
-    except Exception as exc:  # openpyxl, zipfile, csv and the codecs each fail their own way
-        raise FileProblem(_("The file cannot be read: %(error)s") % {"error": redact(str(exc))}) from exc
+    except FileProblem:
+        raise
+    except Exception as exc:  # openpyxl, zipfile, expat, csv and the codecs each fail their own way
+        raise FileProblem(_("The file cannot be read: %(error)s") % {"error": redact(printable(str(exc)))}) from exc
+
+
+def limited_rows(rows: Rows, limit: int | None = None) -> Rows:
+    """``rows`` (those under the header row) up to ``limit`` (the row limit unless given); one more is
+    a problem with the file."""
+    if limit is None:
+        limit = import_limits().max_rows
+    count = 0
+    for line, cells in rows:
+        count += 1
+        if count > limit:
+            raise FileProblem(too_many_rows_message(limit))
+        yield line, cells
 
 
 def escape_formula(value: Any) -> Any:
@@ -355,13 +798,27 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: The first problems (``ImportLimits.max_problems``), in file order.
     problems: list[RowProblem] = field(default_factory=list)
+    #: How many more problems the file has than are listed.
+    more_problems: int = 0
     #: One entry per good row, in file order (rows with problems have none).
     preview: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def more_problems_line(self) -> str:
+        """The line that ends a capped list of problems; empty when every problem is listed."""
+        return more_problems_line(self.more_problems)
+
+
+def more_problems_line(count: int) -> str:
+    """What ends a list of problems that leaves ``count`` out; empty when it leaves none."""
+    if not count:
+        return ""
+    return _("… and %(n)d more problems not listed") % {"n": count}
 
 
 def outside_message() -> str:
@@ -403,7 +860,10 @@ class SheetImport:
         self.user = user
         #: Whether the user's reach limits what the file may touch (None is the command line).
         self.scoped_user = user is not None and not (user.is_active and getattr(user, "is_superuser", False))
-        self.problems: list[tuple[int, int, RowProblem]] = []
+        #: The first problems by (line, column order), as a heap whose top is the last of them.
+        self.problems: list[tuple[int, int, int, RowProblem]] = []
+        self.problem_count = 0
+        self.max_problems = import_limits().max_problems
         self.header_line = 0
         self.columns: dict[int, int] = {}  # attribute → column index in the file
         self.header_text: dict[int, str] = {}  # attribute → header as written in the file
@@ -428,7 +888,13 @@ class SheetImport:
         if not isinstance(row, int):
             row.bad = True
         order = self.columns.get(attr, len(self.headers) + attr)
-        self.problems.append((line, order, RowProblem(line, self.column(attr), redact(str(reason)))))
+        self.problem_count += 1
+        # Only the first problems are kept: a file of a million bad cells must not fill the memory.
+        item = (-line, -order, -self.problem_count, RowProblem(line, self.column(attr), redact(str(reason))))
+        if len(self.problems) < self.max_problems:
+            heapq.heappush(self.problems, item)
+        elif item > self.problems[0]:
+            heapq.heapreplace(self.problems, item)
 
     def take(self, row: Row, attr: int, parse: Callable[..., Any], *args: Any) -> Any:
         """``parse(*args)`` as the row's value of ``attr``. What it refuses (``Invalid``) is recorded as
@@ -442,11 +908,13 @@ class SheetImport:
 
     def file_problem(self, reason: str) -> None:
         """The file as a whole cannot be imported: the one problem reported."""
-        self.problems = [(0, 0, RowProblem(0, "", reason))]
+        self.problems = [(0, 0, 0, RowProblem(0, "", reason))]
+        self.problem_count = 1
 
     def finish(self, result: ImportResult) -> ImportResult:
-        self.problems.sort(key=lambda item: (item[0], item[1]))
-        result.problems = [problem for _line, _order, problem in self.problems]
+        kept = sorted(self.problems, reverse=True)
+        result.problems = [problem for *_order, problem in kept]
+        result.more_problems = self.problem_count - len(kept)
         return result
 
     # reading
@@ -501,7 +969,10 @@ class SheetImport:
             if missing:
                 return None
             self.load_lookups()
-            return self.parse_rows(rows)
+            parsed = self.parse_rows(limited_rows(rows))
+            if not parsed:
+                raise FileProblem(no_rows_message())
+            return parsed
         except FileProblem as exc:
             self.file_problem(str(exc))
             return None
