@@ -44,7 +44,7 @@ def normalize_phone(text: str) -> str:
     if not value:
         return ""
     if not PHONE_RE.fullmatch(value):
-        raise ValidationError({"phone": _("Enter an 11-digit mobile phone number, e.g. 13800000000.")})
+        raise ValidationError({"phone": _("Enter an 11-digit mobile phone number starting with 1.")})
     return value
 
 

@@ -94,7 +94,7 @@ def test_bad_phone_and_taken_phone_are_refused_in_chinese(tree, clerk):
         services.account_create(
             full_name="乙", phone="12345", role=Role.COMMUNITY_SECRETARY, organization=tree["comm_a"]
         )
-    assert bad.value.message_dict == {"phone": ["请输入11位手机号码，例如 13800000000。"]}
+    assert bad.value.message_dict == {"phone": ["请输入以 1 开头的 11 位手机号码。"]}
     with pytest.raises(ValidationError) as taken:
         services.account_create(
             full_name="乙", phone="13800001234", role=Role.COMMUNITY_SECRETARY, organization=tree["comm_a"]
