@@ -172,3 +172,17 @@ def test_the_import_previews_then_shows_the_new_passwords_once(tree, client):
     wang = User.objects.get(phone="13800001111")
     assert wang.check_password(password_on(page)) and wang.username in page
     assert "请现在记下或当面交给本人" in page
+
+
+def test_the_export_is_the_import_format_with_phones_masked_on_a_link(tree, client):
+    client.force_login(staff(tree, Role.STREET_STAFF, "street_a"))
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"], full_name="王芳", phone="13800001234")
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_c"], full_name="外街道")
+
+    response = client.get(reverse("admin:yiling_user_export") + "?format=csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["姓名", "手机号", "角色", "组织或单位代码"],
+        ["王芳", "138****1234", "社区书记", tree["comm_a"].code],
+    ]
