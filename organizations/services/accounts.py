@@ -21,15 +21,19 @@ import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Organization, RoleAssignment, Unit
+from ..models import Organization, Role, RoleAssignment, Unit
 from ..selectors.tree import granting_paths
 from .tree import STREET_GRANTABLE_ROLES, _inside, grant_check, role_assign, role_revoke
 
 PHONE_RE = re.compile(r"1[3-9]\d{9}")
+#: Staff roles work in the admin: an account created with one is staff and joins the permission group of
+#: this name, when it exists (the demo's and the deployment's groups).
+STAFF_ROLE_GROUPS = {Role.DISTRICT_STAFF: "district staff", Role.STREET_STAFF: "street staff"}
 #: One-time passwords: no characters people mix up when reading them aloud or off a screen (0/O, 1/l).
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _PASSWORD_LENGTH = 10
@@ -128,6 +132,10 @@ def account_create(
     _record(user, by, _("Account created"))
     user.save()
     role_assign(user=user, role=role, organization=organization, unit=unit, by=by)
+    if role in STAFF_ROLE_GROUPS:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        user.groups.add(*Group.objects.filter(name=STAFF_ROLE_GROUPS[Role(role)]))
     return user, password
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -189,3 +190,14 @@ def test_managed_accounts_of_street_staff(tree, street_clerk, django_assert_num_
         roles = [a.organization.name for u in found for a in u.role_assignments.all()]
     assert sorted(u.pk for u in found) == sorted(u.pk for u in inside)
     assert roles == ["甲社区党委"] * 3
+
+
+def test_a_staff_role_makes_a_staff_account_in_its_group(tree):
+    group = Group.objects.create(name="street staff")
+    user, _password = services.account_create(full_name="陈晓燕", role=Role.STREET_STAFF, organization=tree["street_b"])
+    user.refresh_from_db()
+    assert user.is_staff and list(user.groups.all()) == [group]
+    secretary, _password = services.account_create(
+        full_name="张丽华", role=Role.COMMUNITY_SECRETARY, organization=tree["comm_c"]
+    )
+    assert not secretary.is_staff and not secretary.groups.exists()
