@@ -330,15 +330,16 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
 
     def export_file(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> bytes:
         full = self.export_is_full(request)
+        # One row per account and role; an account without a role (deactivated) has a row of its own.
         rows = (
             [
                 user.full_name,
                 user.phone if full else mask_phone(user.phone),
-                str(assignment.get_role_display()),
-                (assignment.organization or assignment.unit).code,
+                str(assignment.get_role_display()) if assignment else "",
+                (assignment.organization or assignment.unit).code if assignment else "",
             ]
             for user in queryset
-            for assignment in user.role_assignments.all()
+            for assignment in (list(user.role_assignments.all()) or [None])
         )
         return write_table(ACCOUNT_COLUMNS, rows, fmt=fmt, title="账号")
 
