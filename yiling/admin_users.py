@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,7 +24,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from organizations import services
@@ -133,7 +135,7 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
     superuser_fieldsets = (
         *BaseUserAdmin.fieldsets[:1],
         (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
-        (None, {"fields": ("must_change_password", "roles")}),
+        (None, {"fields": ("must_change_password", "roles", "add_role")}),
         *BaseUserAdmin.fieldsets[2:],
     )
 
@@ -162,6 +164,13 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
         )
 
     # --- who may do what -----------------------------------------------------------------------
+
+    @admin.display(description=_("another role"))
+    def add_role(self, obj: User) -> str:
+        if obj.pk is None or not obj.is_active:
+            return "-"
+        url = reverse("admin:organizations_roleassignment_add") + "?" + urlencode({"user": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Give this account another role"))
 
     def _manages(self, request: HttpRequest, obj: Any) -> bool:
         return obj is None or managed_accounts(by=request.user).filter(pk=obj.pk).exists()
@@ -207,7 +216,7 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
             return self.superuser_fieldsets
         phone = "phone" if sees_personal_data(request) else "masked_phone"
         return (
-            (None, {"fields": ("username", "full_name", phone, "roles")}),
+            (None, {"fields": ("username", "full_name", phone, "roles", "add_role")}),
             (_("Status"), {"fields": ("is_active", "must_change_password", "last_login", "date_joined")}),
         )
 
@@ -215,8 +224,17 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
         if obj is None:
             return ()
         if request.user.is_superuser:
-            return ("roles", "last_login", "date_joined")
-        return ("username", "masked_phone", "roles", "is_active", "must_change_password", "last_login", "date_joined")
+            return ("roles", "add_role", "last_login", "date_joined")
+        return (
+            "username",
+            "masked_phone",
+            "roles",
+            "add_role",
+            "is_active",
+            "must_change_password",
+            "last_login",
+            "date_joined",
+        )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:

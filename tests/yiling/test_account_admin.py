@@ -186,3 +186,19 @@ def test_the_export_is_the_import_format_with_phones_masked_on_a_link(tree, clie
         ["姓名", "手机号", "角色", "组织或单位代码"],
         ["王芳", "138****1234", "社区书记", tree["comm_a"].code],
     ]
+
+
+def test_no_search_by_phone_without_the_permission(tree, client):
+    client.force_login(staff(tree, Role.STREET_STAFF, "street_a"))
+    secretary = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"], phone="13800001234")
+
+    found = body(client.get(CHANGELIST, {"q": "13800001234"}))
+    assert secretary.username not in found.split('id="result_list"', 1)[-1]
+    assert secretary.username in body(client.get(CHANGELIST, {"q": secretary.username}))
+
+
+def test_the_change_form_links_to_another_role(tree, client):
+    client.force_login(staff(tree))
+    secretary = user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    page = body(client.get(reverse("admin:yiling_user_change", args=[secretary.pk])))
+    assert f"{reverse('admin:organizations_roleassignment_add')}?user={secretary.pk}" in page
