@@ -19,12 +19,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -260,7 +261,27 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
             super().save_related(request, form, formsets, change)
 
     def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> HttpResponse:
-        return self.one_time_passwords(request, getattr(request, "_one_time_passwords", []))
+        popup = None
+        if IS_POPUP_VAR in request.POST:
+            # Added from another form's "+": the password first, then the popup hands the account back.
+            popup = {
+                "url": reverse("admin:yiling_user_popup_done", args=[obj.pk]),
+                "to_field": request.POST.get(TO_FIELD_VAR, ""),
+            }
+        return self.one_time_passwords(request, getattr(request, "_one_time_passwords", []), popup=popup)
+
+    def get_urls(self) -> list[Any]:
+        done = self.admin_site.admin_view(self.popup_done_view)
+        return [path("<int:object_id>/popup-done/", done, name="yiling_user_popup_done"), *super().get_urls()]
+
+    def popup_done_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Closes the popup an account was added in, handing the account back to the form that opened it."""
+        obj = self.get_object(request, str(object_id))
+        if request.method != "POST" or IS_POPUP_VAR not in request.POST:
+            return HttpResponseNotAllowed(["POST"])
+        if obj is None or not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return super().response_add(request, obj)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         # Staff reset a password through the action, which makes the account choose its own at first
@@ -271,7 +292,9 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
 
     # --- actions, through the services ---------------------------------------------------------
 
-    def one_time_passwords(self, request: HttpRequest, accounts: list[tuple[Any, str]]) -> HttpResponse:
+    def one_time_passwords(
+        self, request: HttpRequest, accounts: list[tuple[Any, str]], popup: dict[str, str] | None = None
+    ) -> HttpResponse:
         """The page that shows new one-time passwords, once."""
         request.current_app = self.admin_site.name
         context = {
@@ -279,6 +302,8 @@ class UserAdmin(SpreadsheetAdminMixin, PersonalDataGuardMixin, BaseUserAdmin):
             "title": _("One-time passwords"),
             "opts": self.opts,
             "accounts": accounts,
+            "popup": popup,
+            "is_popup": popup is not None,
         }
         response = TemplateResponse(request, ONE_TIME_TEMPLATE, context)
         response["Cache-Control"] = "no-store"

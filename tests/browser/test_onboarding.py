@@ -60,3 +60,19 @@ def test_a_district_clerk_onboards_a_community_secretary(live_server, page):
     assert page.locator("h1").inner_text() == "我管辖的组织架构"
     assert "甲社区党委" in page.locator("section.card").first.inner_text()
     assert fits(page)
+
+
+def test_the_lockout_page_on_a_phone(live_server, page):
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=district_tree()["comm_a"], username="zhang")
+    page.set_viewport_size(PHONE)
+    for _ in range(5):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "zhang")
+        page.fill("#id_password", "wrong-password")
+        with page.expect_navigation() as answer:
+            page.locator("main form [type=submit]").click()
+
+    assert answer.value.status == 429
+    text = page.locator("main").inner_text()
+    assert "登录已锁定" in text and "请在 1 小时后再试。" in text and "请联系区委组织部。" in text
+    assert fits(page)
