@@ -495,7 +495,12 @@ DISTRICT_ONLY = {"members.view_personal_data"}
 
 def _groups(ctx: DemoContext) -> dict[str, Any]:
     staff_perms = list(Permission.objects.filter(content_type__app_label__in=STAFF_APPS).select_related("content_type"))
-    view_user = list(Permission.objects.filter(content_type__app_label="yiling", codename="view_user"))
+    # Staff onboard people themselves: accounts are created, reset and deactivated through the accounts admin.
+    user_perms = list(
+        Permission.objects.filter(
+            content_type__app_label="yiling", codename__in=("view_user", "add_user", "change_user")
+        )
+    )
     street_perms = [
         p
         for p in staff_perms
@@ -503,8 +508,8 @@ def _groups(ctx: DemoContext) -> dict[str, Any]:
         and f"{p.content_type.app_label}.{p.codename}" not in DISTRICT_ONLY
     ]
     return {
-        "district staff": ensure_group(ctx, "district staff", staff_perms + view_user),
-        "street staff": ensure_group(ctx, "street staff", street_perms),
+        "district staff": ensure_group(ctx, "district staff", staff_perms + user_perms),
+        "street staff": ensure_group(ctx, "street staff", street_perms + user_perms),
     }
 
 

@@ -1,6 +1,6 @@
 """Shared admin pieces: the scoping mixin every domain admin uses, the guard that keeps personal data out
 of filters, searches and orderings, saving through services, yes/no list filters, spreadsheet import
-(with preview) and export, and the user admin."""
+(with preview) and export, and (in admin_users) the user admin."""
 
 from __future__ import annotations
 
@@ -532,17 +532,5 @@ def _sweep(directory: Path, max_age: int) -> None:
             pass
 
 
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin  # noqa: E402
-
-from .models import User  # noqa: E402
-
-
-@admin.register(User)
-class UserAdmin(PersonalDataGuardMixin, BaseUserAdmin):
-    fieldsets = (
-        *BaseUserAdmin.fieldsets[:1],
-        (_("Personal info"), {"fields": ("full_name", "email")}),
-        *BaseUserAdmin.fieldsets[2:],
-    )
-    list_display = ("username", "full_name", "email", "is_staff", "is_active")
-    search_fields = ("username", "full_name", "email")
+# The accounts admin (scoped, through the account services) lives in its own module.
+from . import admin_users  # noqa: E402, F401

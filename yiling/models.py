@@ -1,19 +1,57 @@
 """The portal's user account."""
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class User(AbstractUser):
     """A person who logs into the portal or the admin; what they reach comes from role assignments."""
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
+    #: The person's mobile number: personal data, masked for users without members.view_personal_data.
+    #: Not the login name (which shows in headers, logs and histories): accounts are found by it in
+    #: the account import, so it is unique when given.
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_("Set when an account is created or its password reset: the next login must choose a new one."),
+    )
+
+    # The hash never goes into the history; logins (last_login) are no change worth a history row.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    personal_fields = ("phone",)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=~Q(phone=""),
+                name="%(app_label)s_%(class)s_unique_phone",
+                violation_error_message=_("Another account already has this mobile phone number."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
+            # A login (last_login) or Django's rehash of a password on login: nothing the history keeps.
+            self.skip_history_when_saving = True
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+            return
+        super().save(*args, **kwargs)

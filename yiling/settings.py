@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A new account, or one whose password staff reset, changes it before anything else.
+    "yiling.accounts.PasswordChangeRequiredMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -109,6 +111,12 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lockout page is a portal page saying how long to wait and whom to call (status 429).
+AXES_LOCKOUT_CALLABLE = "yiling.accounts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Whom a locked-out user calls (shown on the lockout and password pages); the district's organization
+# department when empty.
+SUPPORT_CONTACT = env("SUPPORT_CONTACT", default="")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

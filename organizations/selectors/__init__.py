@@ -1,5 +1,6 @@
 """Reads of the organizations app: the tree (``tree``) and compound governance and funds (``governance``)."""
 
+from .accounts import managed_accounts
 from .governance import (
     CompoundRecords,
     Execution,
@@ -53,6 +54,7 @@ __all__ = [
     "grantable_users",
     "granting_paths",
     "is_district_wide",
+    "managed_accounts",
     "fund_execution",
     "manageable_allocation",
     "manageable_compound",

@@ -1,5 +1,16 @@
-"""Writes of the organizations app: the tree (``tree``) and compound governance and funds (``governance``)."""
+"""Writes of the organizations app: the tree (``tree``), accounts and their roles (``accounts``) and compound
+governance and funds (``governance``)."""
 
+from .accounts import (
+    account_activate,
+    account_create,
+    account_deactivate,
+    account_manage_check,
+    account_password_changed,
+    account_password_reset,
+    account_update,
+    normalize_phone,
+)
 from .governance import (
     activity_fund_for,
     activity_record,
@@ -40,6 +51,14 @@ from .tree import (
 )
 
 __all__ = [
+    "account_activate",
+    "account_create",
+    "account_deactivate",
+    "account_manage_check",
+    "account_password_changed",
+    "account_password_reset",
+    "account_update",
+    "normalize_phone",
     "ORGANIZATION_FIELDS",
     "TREE_FIELDS",
     "UNIT_FIELDS",

@@ -88,12 +88,15 @@ def test_portal_and_admin_run_without_a_csp_violation(live_server, page, tmp_pat
         page.locator("#add_id_user").click()
     popup = opened.value
     popup.wait_for_load_state()
+    popup.fill("#id_full_name", "新来的")
     popup.fill("#id_username", "newcomer")
-    popup.fill("#id_password1", "a-Long-pass-2026!")
-    popup.fill("#id_password2", "a-Long-pass-2026!")
+    popup.select_option("#id_role", Role.COMMUNITY_SECRETARY.value)
+    popup.select_option("#id_organization", label=tree["comm_a"].name)
     popup.locator("input[name=_save]").click()
+    assert popup.locator("#one-time-passwords td.username").inner_text() == "newcomer"
+    popup.locator("#popup-done input[type=submit]").click()
     popup.wait_for_event("close")
-    assert "newcomer" in page.locator("#id_user").inner_text()
+    assert "新来的" in page.locator("#id_user").inner_text()
     # django-import-export: the export page and the import page with its preview.
     assert page.goto(f"{base}/admin/organizations/propertycompany/export/").status == 200
     page.locator("input.select-toggle").uncheck()
