@@ -14,7 +14,7 @@ from yiling import demo
 
 from .seeding import FAST_HASHERS, counts_in, row_counts, seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

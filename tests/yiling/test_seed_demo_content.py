@@ -15,7 +15,7 @@ from yiling import demo
 
 from .seeding import DEMO_USERNAMES, FAST_HASHERS, seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
