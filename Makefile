@@ -8,6 +8,10 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 PYTEST_ARGS ?=
+# `make test` runs the suite in parallel (pytest-xdist), one worker per core, each with its own test
+# database (test_yiling_gw0, ...). A whole test file stays on one worker (--dist loadfile), so a
+# module-scoped seeded database is built once. PYTEST_WORKERS=0 runs in this process, as plain pytest.
+PYTEST_WORKERS ?= auto
 # Directories Django's i18n commands must not walk into.
 I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=node_modules
 
@@ -45,9 +49,10 @@ run: venv compilemessages ## Migrate, load the demo district and serve on http:/
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: venv compilemessages ## Run the test suite (extra pytest arguments: PYTEST_ARGS="-k tree -x")
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# Benchmarks measure PostgreSQL, so they fail (REQUIRE_SERVICES=1) rather than skip without it.
+# Benchmarks measure PostgreSQL, so they fail (REQUIRE_SERVICES=1) rather than skip without it; the
+# seed_demo benchmark loads the demo into an empty SQLite file of its own, as `make run` does.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/yiling
 
 bench: venv ## Run the benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_DATABASE_URL))

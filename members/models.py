@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from yiling.privacy import mask_birth_date, mask_id_number, mask_phone
 from yiling.scoping import Anchors, ScopedQuerySet
+from yiling.validation import OneQueryCheckConstraints
 
 from .idnumbers import birth_date_of, is_male, validate_id_number
 
@@ -61,7 +62,7 @@ class MemberQuerySet(ScopedQuerySet):
         return self.filter(Q(residence=unit) | Q(residence__parent=unit))
 
 
-class Member(models.Model):
+class Member(OneQueryCheckConstraints, models.Model):
     """A party member (党员): one row wherever he or she appears."""
 
     name = models.CharField(_("full name"), max_length=50)
@@ -232,7 +233,7 @@ class Member(models.Model):
         return str(self.home_organization) if self.home_organization_id else self.external_organization
 
 
-class CheckIn(models.Model):
+class CheckIn(OneQueryCheckConstraints, models.Model):
     """A report-in (报到): a member registers with the compound or community where he or she lives."""
 
     class Status(models.TextChoices):
@@ -314,7 +315,7 @@ class VolunteerPostQuerySet(ScopedQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class VolunteerPost(models.Model):
+class VolunteerPost(OneQueryCheckConstraints, models.Model):
     """One of the six posts (六员) held by a member in the compound where he or she lives."""
 
     member = models.ForeignKey(
@@ -362,7 +363,7 @@ class VolunteerPost(models.Model):
         return f"{self.member} · {self.get_post_display()}"
 
 
-class FloatingRecord(models.Model):
+class FloatingRecord(OneQueryCheckConstraints, models.Model):
     """A floating member's stay away from where the membership is held: outgoing or incoming."""
 
     class Direction(models.TextChoices):
@@ -433,7 +434,7 @@ class FloatingRecord(models.Model):
         return f"{self.member} · {self.get_direction_display()} · {self.place}"
 
 
-class MembershipTransfer(models.Model):
+class MembershipTransfer(OneQueryCheckConstraints, models.Model):
     """A transfer of the membership record (组织关系转接) from one organization to another."""
 
     member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="transfers")

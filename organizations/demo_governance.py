@@ -17,14 +17,16 @@ What the case says and the demo holds:
 * every branch's activity fund for the current year (the standard: 1,000 yuan; a 1,200-yuan
   allowance for each secretary, an amount the case does not give), and expenses in most branches.
 
-Dates are fixed, except the money, which is for the year the demo is loaded in; expense dates are
-clipped to today so that none lies in the future. Rows are found again by natural keys, so a second
-run writes nothing.
+Dates are fixed, except the money, which is for the year the demo is loaded in, and the activities of
+that year (:data:`ACTIVITIES_THIS_YEAR`, so that a compound's latest activities are recent), which
+lie some days before today. Expense and activity dates are clipped to today so that none lies in the
+future, and to the year's first day so that all fall in the year. Rows are found again by natural
+keys (an activity by its compound, title and year), so a second run writes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -130,10 +132,32 @@ ACTIVITIES: dict[str, list[tuple[str, str, int, int, int, str]]] = {
     "清江润城": [(ActivityKind.CULTURE, "社区运动会", 10, 20, 74, "")],
 }  # fmt: skip
 
+#: compound name: (kind, title, days before today, attendance, report) of the activities of the year
+#: the demo is loaded in, beside the case's 2018 ones (a day before 1 January falls on 1 January)
+ACTIVITIES_THIS_YEAR: dict[str, list[tuple[str, str, int, int, str]]] = {
+    "平湖国际": [
+        (ActivityKind.DELIBERATION, "小区议事会：电动车集中充电点选址", 6, 21, "支部、业委会和物业商定两处充电点。"),
+        (ActivityKind.THEME_DAY, "主题党日：重温入党誓词", 34, 59, ""),
+        (ActivityKind.VOLUNTEER, "楼道杂物清理", 75, 37, "在职党员分楼栋认领，清理杂物二十余处。"),
+    ],
+    "恒大绿洲": [(ActivityKind.THEME_DAY, "支部业委会联席主题党日", 12, 48, "合署办公室通报半年工作。")],
+    "楚天明珠": [(ActivityKind.DELIBERATION, "红色业委会议事：雨污分流改造", 20, 17, "第一书记万波主持。")],
+    "松湖花园": [(ActivityKind.STUDY, "党员学习会：基层治理新要求", 9, 25, "")],
+    "锦绣星城": [(ActivityKind.VOLUNTEER, "六员志愿服务日", 27, 64, "")],
+    "地质花苑": [(ActivityKind.CULTURE, "老党员书画展", 41, 30, "退休老党员作品四十余幅。")],
+    "清江润城": [(ActivityKind.VOLUNTEER, "小区环境卫生整治", 3, 45, "")],
+}  # fmt: skip
+
 
 def _day(year: int, month: int, day: int) -> date:
     """A date of the demo's money year, never after today."""
     return min(date(year, month, day), timezone.localdate())
+
+
+def _days_ago(days: int) -> date:
+    """``days`` before today, but not before 1 January of this year."""
+    today = timezone.localdate()
+    return max(today - timedelta(days=days), today.replace(month=1, day=1))
 
 
 class _GovernanceSeeder:
@@ -232,7 +256,7 @@ class _GovernanceSeeder:
         self.created("venues")
 
     def activity(self, compound: Unit, kind: str, title: str, held_on: date, attendance: int, report: str) -> Activity:
-        found = Activity.objects.filter(compound=compound, title=title).first()
+        found = Activity.objects.filter(compound=compound, title=title, held_on__year=held_on.year).first()
         if found is not None:
             return found
         venue = compound.venues.first()
@@ -310,6 +334,8 @@ class _GovernanceSeeder:
                 self.seat(committee, CommitteePosition.MEMBER, name=owners[1])
             for kind, title, month, day, attendance, report in ACTIVITIES.get(c["name"], []):
                 self.activity(compound, kind, title, date(2018, month, day), attendance, report)
+            for kind, title, days, attendance, report in ACTIVITIES_THIS_YEAR.get(c["name"], []):
+                self.activity(compound, kind, title, _days_ago(days), attendance, report)
         self.money(plan)
 
     def money(self, plan: list[dict[str, Any]]) -> None:

@@ -101,6 +101,16 @@ def _require_marked_services(request: pytest.FixtureRequest) -> None:
                 _unavailable(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the files holding a ``slow`` test first, keeping the order within each group.
+
+    `make test` hands whole files to its parallel workers in this order; a slow file handed out last
+    would leave one worker running it alone at the end.
+    """
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     # Keep each phase's report on the item so the `page` fixture can tell whether its test failed.

@@ -21,7 +21,9 @@ Rules every ``demo.py`` follows:
   on domain models; user accounts go through :func:`ensure_user`;
 * be idempotent: look rows up by a stable natural key (``code``, ``username``) and call an update
   service only when a value differs, so a second run changes nothing, not even history tables;
-* be deterministic: fixed lists, no randomness, no ``today()``;
+* be deterministic: fixed lists, no randomness, no ``today()``, except for the records of the year the
+  demo is loaded in (money, recent activities): those are dated from today, never after it, and found
+  again by a key that includes the year;
 * report what was written with ``ctx.tally(label, "created" | "updated")``.
 """
 
@@ -76,6 +78,8 @@ class DemoContext:
     create_accounts: bool = True
     password: str = DEMO_PASSWORD
     verbosity: int = 1
+    #: accounts created in this run, whose password is known to be ``password`` without hashing it again
+    new_usernames: set[str] = field(default_factory=set)
 
     def tally(self, label: str, action: str, n: int = 1) -> None:
         """Count ``n`` rows of ``label`` (e.g. "units") as ``created`` or ``updated``."""
@@ -167,6 +171,7 @@ def ensure_user(
             username=username, password=ctx.password, full_name=full_name, is_staff=is_staff
         )
         ctx.tally("accounts", "created")
+        ctx.new_usernames.add(username)
     else:
         wanted = {"full_name": full_name, "is_staff": is_staff, "is_active": True}
         changed = [f for f, v in wanted.items() if getattr(user, f) != v]
@@ -184,7 +189,8 @@ def ensure_user(
 
 def login_for(ctx: DemoContext, user: Any, role_label: Promise | str, bound_to: object) -> DemoLogin:
     """The printed line for ``user``; flags an account whose password is no longer the demo one."""
-    password = ctx.password if user.check_password(ctx.password) else "(changed, not reset)"
+    known = user.username in ctx.new_usernames or user.check_password(ctx.password)
+    password = ctx.password if known else "(changed, not reset)"
     return DemoLogin(
         username=user.username,
         password=password,

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from yiling.scoping import Anchors, ScopedQuerySet, reach_q
 from yiling.uploads import AttachmentValidator
+from yiling.validation import OneQueryCheckConstraints
 
 from .tree import Role, UnitType, validate_code
 
@@ -160,7 +161,7 @@ class CommitteePosition(models.TextChoices):
     MEMBER = "member", _("Committee member")
 
 
-class CommitteeSeat(models.Model):
+class CommitteeSeat(OneQueryCheckConstraints, models.Model):
     """A person's seat on one term of an owners' committee: a party member, or an owner who is not one."""
 
     committee = models.ForeignKey(
@@ -232,7 +233,7 @@ class BranchPostQuerySet(ScopedQuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-class BranchPost(models.Model):
+class BranchPost(OneQueryCheckConstraints, models.Model):
     """A party member's post in a branch's committee (支部委员会), the first secretary (第一书记) included."""
 
     organization = models.ForeignKey(
@@ -297,7 +298,7 @@ class VenueQuerySet(ScopedQuerySet):
         return self.filter(is_active=True)
 
 
-class Venue(models.Model):
+class Venue(OneQueryCheckConstraints, models.Model):
     """A place for party and residents' activities in a compound or community (党员活动阵地)."""
 
     unit = models.ForeignKey(
@@ -365,7 +366,7 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Activity(models.Model):
+class Activity(OneQueryCheckConstraints, models.Model):
     """An activity a compound's branch held: what, when, how many came and a short report."""
 
     compound = models.ForeignKey(
@@ -423,7 +424,7 @@ class Activity(models.Model):
         return f"{self.held_on} {self.title}"
 
 
-class AnnualFunding(models.Model):
+class AnnualFunding(OneQueryCheckConstraints, models.Model):
     """The amounts the district sets for one year: each branch's activity fund and the secretary allowance."""
 
     year = models.PositiveSmallIntegerField(_("year"))
@@ -467,7 +468,7 @@ class FundSource(models.TextChoices):
     PUBLIC_REVENUE = "public_revenue", _("Public-revenue share")
 
 
-class FundAllocation(models.Model):
+class FundAllocation(OneQueryCheckConstraints, models.Model):
     """Money a branch receives for one year: the activity fund, or a share of the compound's public
     revenue approved by an owners' resolution. Expenses draw on it."""
 
@@ -575,7 +576,7 @@ def receipt_path(instance: Expense, filename: str) -> str:
     return f"receipts/{instance.allocation.year}/{instance.allocation.organization.code}/{filename}"
 
 
-class Expense(models.Model):
+class Expense(OneQueryCheckConstraints, models.Model):
     """Money spent from an allocation, with its receipt."""
 
     allocation = models.ForeignKey(

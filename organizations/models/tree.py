@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from yiling.scoping import Anchors, ScopedQuerySet, organization_subtree_rule, own_unit_rule, register_rule
+from yiling.validation import OneQueryCheckConstraints
 
 CODE_VALIDATOR_MESSAGE = _("Use letters, digits, '-' and '_' only.")
 
@@ -55,7 +56,7 @@ class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):  
         return OrganizationQuerySet(self.model, using=self._db).order_by("path")
 
 
-class Organization(MP_Node):
+class Organization(OneQueryCheckConstraints, MP_Node):
     """A party organization (党组织): a node of the district's organization tree."""
 
     code = models.CharField(_("code"), max_length=32, validators=[validate_code])
@@ -158,7 +159,7 @@ class UnitQuerySet(ScopedQuerySet):
         return self if org is None else self.filter(organization__path__startswith=org.path)
 
 
-class Unit(models.Model):
+class Unit(OneQueryCheckConstraints, models.Model):
     """A place or body organizations sit in: street, park, community, compound, enterprise, agency,
     business district or member-run shop."""
 
@@ -277,7 +278,7 @@ for _role in UNIT_ROLES:
     register_rule(_role)(own_unit_rule)
 
 
-class RoleAssignment(models.Model):
+class RoleAssignment(OneQueryCheckConstraints, models.Model):
     """A role a user holds, bound to a node of the organization tree or to an agency or shop."""
 
     user = models.ForeignKey(

@@ -29,7 +29,7 @@ from members.models import (
 )
 from organizations.models import Organization, Unit, UnitType
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from yiling import demo
 
 from .seeding import DEMO_USERNAMES, FAST_HASHERS, seed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
@@ -162,3 +162,27 @@ def test_named_compounds_of_the_case(seeded):
     funds = FundAllocation.objects.filter(source=FundSource.ACTIVITY_FUND)
     assert funds.count() == 56
     assert {a.amount for a in funds} == {1000}
+
+
+def test_latest_activities_are_of_this_year_beside_the_case(seeded):
+    from django.utils import timezone
+
+    from organizations.demo_governance import ACTIVITIES, ACTIVITIES_THIS_YEAR
+    from organizations.models import Activity
+
+    today = timezone.localdate()
+    this_year = Activity.objects.filter(held_on__year=today.year)
+    assert this_year.count() == sum(map(len, ACTIVITIES_THIS_YEAR.values())) == 9
+    assert not Activity.objects.filter(held_on__gt=today).exists()
+    assert Activity.objects.filter(held_on__year=2018).count() == sum(map(len, ACTIVITIES.values())) == 11
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="compound"))
+    page = client.get(reverse("organizations:compound-detail", args=[Unit.objects.get(name="平湖国际").code]))
+    rows = re.findall(r'<tr data-activity="\d+">\s*<td[^>]*>([\d-]+)</td>\s*<td[^>]*>([^<]+)', page.content.decode())
+    # Early in January several fall on the 1st, so their order is not fixed; their set and year are.
+    this_years = {"小区议事会：电动车集中充电点选址", "主题党日：重温入党誓词", "楼道杂物清理"}
+    assert {title for _held, title in rows[:3]} == this_years
+    assert all(held.startswith(f"{today.year}-") for held, _title in rows[:3])
+    assert [held for held, _title in rows] == sorted((held for held, _title in rows), reverse=True)
+    assert rows[3] == ("2018-09-06", "消防通道清理")

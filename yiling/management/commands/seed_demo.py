@@ -6,6 +6,7 @@ a second run changes nothing.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
@@ -32,15 +33,19 @@ class Command(BaseCommand):
             create_accounts=create_accounts,
             verbosity=options["verbosity"],
         )
+        started = time.perf_counter()
         modules = demo.demo_modules()
         logins = demo.load(ctx, modules)
+        elapsed = time.perf_counter() - started
 
         for line in demo.summary_lines(ctx):
             self.stdout.write(line)
         if ctx.changed:
-            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {elapsed:.1f} s."))
         else:
-            self.stdout.write(self.style.SUCCESS("Demo data already up to date: nothing changed."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo data already up to date: nothing changed (checked in {elapsed:.1f} s).")
+            )
 
         if not settings.DEBUG:
             self.stdout.write(

@@ -1,0 +1,74 @@
+"""Model validation with fewer queries: every check constraint of a model in one query.
+
+Django's ``Model.validate_constraints`` (part of ``full_clean``) asks the database once for each
+check constraint, in a savepoint of its own. A roster member has nine, so loading a district's roster
+spends most of its time there. :class:`OneQueryCheckConstraints` first asks once whether the instance
+meets all of them; only when it does not (or the database cannot answer that query) does it fall back
+to Django's own one-by-one validation, so the errors, their fields and their messages are Django's.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any
+
+from django.core.exceptions import FieldError, ValidationError
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import BooleanField, CheckConstraint, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
+
+
+def all_checks_pass(instance: Any, checks: list[CheckConstraint], using: str) -> bool:
+    """Whether ``instance`` meets every one of ``checks``, asked in one query.
+
+    The same query Django's ``Q.check`` builds for one condition, with the conditions joined by AND,
+    each read as Django reads it (a condition that is NULL passes). False also when the database
+    cannot answer: the caller then validates one by one, as Django would.
+    """
+    connection = connections[using]
+    if not connection.features.supports_comparing_boolean_expr:
+        return False
+    query = Query(None)
+    for name, value in instance._get_field_expression_map(meta=instance._meta).items():
+        query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+    query.add_annotation(Value(1), "_check")
+    condition = Q()
+    for check in checks:
+        condition &= Q(Coalesce(Q(check.condition), True, output_field=BooleanField()))
+    try:
+        query.add_q(condition)
+        with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
+            return query.get_compiler(using=using).execute_sql(SINGLE) is not None
+    except (FieldError, DatabaseError):
+        return False
+
+
+class OneQueryCheckConstraints:
+    """Mixin for a model with several check constraints: ``full_clean`` checks them in one query."""
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        constraints = self.get_constraints()
+        checks = [
+            c for _model, model_constraints in constraints for c in model_constraints if isinstance(c, CheckConstraint)
+        ]
+        using = router.db_for_write(self.__class__, instance=self)
+        # With fields excluded Django skips the checks that name them: leave that case to Django.
+        if exclude or len(checks) < 2 or not all_checks_pass(self, checks, using):
+            super().validate_constraints(exclude=exclude)
+            return
+        errors: dict[str, Any] = {}
+        for model_class, model_constraints in constraints:
+            for constraint in model_constraints:
+                if isinstance(constraint, CheckConstraint):
+                    continue  # met, as the one query above showed
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as e:  # as Django's Model.validate_constraints gathers them
+                    if getattr(e, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(e)
+                    else:
+                        errors = e.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
