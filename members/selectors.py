@@ -237,6 +237,4 @@ def member_by_identity(*, id_number: str, name: str) -> Member | None:
     number, wanted = normalize(id_number), " ".join(name.split())
     if not number or not wanted:
         return None
-    return (
-        Member.objects.select_related("employer", "home_organization").filter(id_number=number, name=wanted).first()
-    )
+    return Member.objects.select_related("employer", "home_organization").filter(id_number=number, name=wanted).first()

@@ -416,7 +416,7 @@ def test_return_needs_a_reason(roster, compound_secretary, client):
     client.force_login(compound_secretary)
     checkin = roster["alice_checkin"]
 
-    response = client.post(reverse("members:checkin-return", args=[checkin.pk]), {"reason": "   "}, follow=True)
+    response = client.post(reverse("members:checkin-return", args=[checkin.pk]), {"reason": "   "})
 
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.PENDING and checkin.decided_at is None
@@ -582,19 +582,96 @@ def test_end_outside_reach_is_not_found(tree, units, other_secretary, client):
 # --- actions: method and CSRF ---------------------------------------------------------------------
 
 
-def test_actions_are_post_only(roster, units, compound_secretary, client):
+def test_action_addresses_answer_get_without_changing_anything(roster, units, compound_secretary, client):
+    """An action's address opened or reloaded (after a refused form) is never a 405: it leads back to
+    the page that holds the action, or to the step that asks first; nothing is written."""
     client.force_login(compound_secretary)
     checkin = roster["alice_checkin"]
-    for url in [
-        reverse("members:checkin-confirm", args=[checkin.pk]),
-        reverse("members:checkin-return", args=[checkin.pk]),
-        reverse("members:checkin-submit", args=[units["compound_a"].code]),
-        reverse("members:post-assign", args=[units["compound_a"].code]),
-        reverse("members:member-reveal", args=[roster["alice"].pk]),
-    ]:
-        assert client.get(url).status_code == 405
+    page = unit_url(units["compound_a"])
+    redirects = {
+        reverse("members:checkin-confirm", args=[checkin.pk]): f"{page}#pending",
+        reverse("members:checkin-submit", args=[units["compound_a"].code]): f"{page}#register",
+        reverse("members:post-assign", args=[units["compound_a"].code]): f"{page}#posts",
+    }
+    for url, target in redirects.items():
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, target)
+    asks = client.get(reverse("members:checkin-return", args=[checkin.pk]))
+    assert asks.status_code == 200
+    assert zh("Return the report-in of %(member)s?", member=roster["alice"].name) in body(asks)
+    assert client.get(reverse("members:member-reveal", args=[roster["alice"].pk])).status_code == 405
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.PENDING
+    assert not VolunteerPost.objects.exists()
+
+
+def test_ending_a_post_asks_first_and_offers_the_way_back(roster, units, compound_secretary, client):
+    holding = services.volunteer_post_assign(
+        member=roster["bob"], compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2025, 1, 1)
+    )
+    client.force_login(compound_secretary)
+    page = client.get(unit_url(units["compound_a"]))
+    end_url = reverse("members:post-end", args=[holding.pk])
+    # The compound page links to the question; it has no form that ends the post at once.
+    assert f'href="{end_url}"' in page.content.decode()
+    assert f'action="{end_url}"' not in page.content.decode()
+
+    asked = client.get(end_url)
+    text = body(asked)
+    assert zh("End the post %(post)s of %(member)s?", post=label(PostKind.SANITATION), member="李博") in text
+    assert "不再担任" in text and "撤销" in text
+    assert f'action="{end_url}"' in asked.content.decode()
+    holding.refresh_from_db()
+    assert holding.ended_on is None
+
+    ended = client.post(end_url, follow=True)
+    holding.refresh_from_db()
+    assert holding.ended_on == timezone.localdate()
+    success = re.search(r'<li class="success">(.*?)</li>', ended.content.decode(), re.S).group(1)
+    sanitation = label(PostKind.SANITATION)
+    assert zh("%(member)s no longer holds the post %(post)s.", member="李博", post=sanitation) in success
+    undo = html.unescape(re.search(r'<a class="undo" href="([^"]+)">撤销</a>', success).group(1))
+    assert undo == (
+        reverse("members:post-assign", args=[units["compound_a"].code])
+        + f"?member={roster['bob'].pk}&post={PostKind.SANITATION}"
+    )
+
+    # The way back asks too, then gives the post again.
+    again = client.get(undo)
+    assert zh("Give %(member)s the post %(post)s again?", member="李博", post=label(PostKind.SANITATION)) in body(again)
+    assert VolunteerPost.objects.active().filter(member=roster["bob"]).count() == 0
+    client.post(
+        reverse("members:post-assign", args=[units["compound_a"].code]),
+        {"member": roster["bob"].pk, "post": PostKind.SANITATION},
+    )
+    assert VolunteerPost.objects.active().get(member=roster["bob"]).post == PostKind.SANITATION
+
+
+def test_the_question_before_ending_is_only_for_who_may_end(tree, units, other_secretary, client):
+    member = make_member(home_organization=tree["compound_a"], residence=units["compound_a"])
+    holding = services.volunteer_post_assign(
+        member=member, compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2025, 1, 1)
+    )
+    client.force_login(other_secretary)
+    assert client.get(reverse("members:post-end", args=[holding.pk])).status_code == 404
+
+
+def test_returning_a_report_in_asks_for_the_reason_and_says_what_happens(roster, compound_secretary, client):
+    checkin = roster["alice_checkin"]
+    client.force_login(compound_secretary)
+    url = reverse("members:checkin-return", args=[checkin.pk])
+    asked = body(client.get(url))
+    assert "以后可以重新报到" in asked and 'name="reason"' in asked
+
+    refused = client.post(url, {"reason": "   "})
+    assert refused.status_code == 200
+    assert 'name="reason"' in body(refused)
+    checkin.refresh_from_db()
+    assert checkin.status == CheckIn.Status.PENDING
+
+    client.post(url, {"reason": "不住本小区"})
+    checkin.refresh_from_db()
+    assert checkin.status == CheckIn.Status.RETURNED
 
 
 def test_actions_need_the_csrf_token(roster, compound_secretary):
