@@ -11,12 +11,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from members import selectors as member_selectors
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
@@ -26,7 +27,6 @@ from . import selectors, services
 from .forms import (
     ActivityForm,
     CommitteeTermForm,
-    CompoundFilterForm,
     ExpenseForm,
     FirstSecretaryForm,
     SeatAddForm,
@@ -38,7 +38,7 @@ from .models import BranchPosition, Organization, Unit, UnitType
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
+    search = _search(request)
     organizations = selectors.organization_list(user=request.user, search=search)
     base_depth = min((org.depth for org in organizations), default=1)
     for org in organizations:
@@ -74,14 +74,61 @@ EXECUTION_TOTAL = "合计"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+#: The longest search the lists take; a longer one is refused with a message, not cut silently.
+MAX_SEARCH = 50
+#: Compounds per page of the compound list (each is a card of nine lines on a phone).
+COMPOUNDS_PER_PAGE = 15
+
+
 def _year(request: HttpRequest) -> int:
-    """The year asked for in ``?year=``; the current year when missing or not a plausible year."""
+    """The year asked for in ``?year=``; the current year when missing, and then with a message when
+    what was asked is not a year the portal keeps."""
     current = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
+    asked = request.GET.get("year", "")
+    if asked == "":
         return current
-    return year if MIN_YEAR <= year <= MAX_YEAR else current
+    try:
+        year = int(asked)
+    except ValueError:
+        year = 0
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return year
+    messages.warning(
+        request,
+        _("“%(asked)s” is not a year between %(first)s and %(last)s: showing %(year)s.")
+        % {"asked": asked[:20], "first": MIN_YEAR, "last": MAX_YEAR, "year": current},
+    )
+    return current
+
+
+def _search(request: HttpRequest) -> str:
+    """The search typed in ``?q=``; an over-long one is refused with a message (nothing is searched)."""
+    typed = request.GET.get("q", "").strip()
+    if len(typed) > MAX_SEARCH:
+        messages.warning(
+            request, _("A search is at most %(n)s characters: shorten it and search again.") % {"n": MAX_SEARCH}
+        )
+        return ""
+    return typed
+
+
+def _section(section: str):  # type: ignore[no-untyped-def]
+    """Decorates a compound action (POST): its address opened with GET (a reload after a refused form,
+    a shared link) goes to the compound page at the action's form instead of answering 405."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        @require_http_methods(["GET", "POST"])
+        def wrapped(request: HttpRequest, code: str) -> HttpResponse:
+            if request.method == "GET":
+                selectors.manageable_compound(user=request.user, code=code)
+                return redirect(f"{_compound_url(code, _year(request))}#{section}")
+            return view(request, code)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
 
 
 def _compound_url(code: str, year: int) -> str:
@@ -100,10 +147,18 @@ def _field_message(form: forms.Form, field: str | None, message: str) -> str:
 
 
 def _form_invalid(request: HttpRequest, form: forms.Form) -> None:
-    """Each problem of the form as a message naming its field."""
+    """Each problem of the form as a message naming its field; a file chosen in the form is not sent
+    back to the browser, so say it must be chosen again."""
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, _field_message(form, field, message))
+    _file_again(request, form)
+
+
+def _file_again(request: HttpRequest, form: forms.Form) -> None:
+    if any(request.FILES.get(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)):
+        form.file_again = True  # type: ignore[attr-defined]
+        messages.warning(request, _("The file you attached was not kept: choose it again before sending."))
 
 
 def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> None:
@@ -114,16 +169,39 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
         for message in errors:
             form.add_error(target, message)
             messages.error(request, _field_message(form, target, message))
+    _file_again(request, form)
+
+
+def _page(request: HttpRequest, items: Any, per_page: int) -> Any:
+    """The page of ``items`` asked for in ``?page=``; the first (or last) with a message when the
+    number is not one of the pages."""
+    paginator = Paginator(items, per_page)
+    asked = request.GET.get("page", "")
+    try:
+        return paginator.page(asked or 1)
+    except (PageNotAnInteger, EmptyPage):
+        page = paginator.page(paginator.num_pages if asked.isdigit() else 1)
+        messages.warning(
+            request,
+            _("There is no page “%(asked)s”: showing page %(page)s of %(pages)s.")
+            % {"asked": asked[:20], "page": page.number, "pages": paginator.num_pages},
+        )
+        return page
 
 
 @login_required
 def compound_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    form = CompoundFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {"q": "", "community": ""}
-    compounds = selectors.compound_list(
-        user=request.user, year=year, search=filters["q"], community=filters["community"]
-    )
+    search = _search(request)
+    communities = list(selectors.unit_list(user=request.user, unit_type=UnitType.COMMUNITY))
+    community = request.GET.get("community", "").strip()
+    if community and community not in {c.code for c in communities}:
+        messages.warning(
+            request,
+            _("There is no community “%(code)s” in your part of the tree: showing all.") % {"code": community[:32]},
+        )
+        community = ""
+    compounds = selectors.compound_list(user=request.user, year=year, search=search, community=community)
     totals = {
         "compounds": len(compounds),
         "with_branch": sum(c.has_party_organization for c in compounds),
@@ -134,16 +212,18 @@ def compound_list(request: HttpRequest) -> HttpResponse:
         "spent": sum((c.spent for c in compounds), Decimal("0.00")),
     }
     totals["balance"] = totals["allocated"] - totals["spent"]
+    page = _page(request, compounds, COMPOUNDS_PER_PAGE)
     return render(
         request,
         "organizations/compound_list.html",
         {
-            "compounds": compounds,
+            "compounds": page.object_list,
+            "page": page,
             "totals": totals,
             "year": year,
             "year_query": urlencode({"year": year}),
-            "filters": filters,
-            "communities": list(selectors.unit_list(user=request.user, unit_type=UnitType.COMMUNITY)),
+            "filters": {"q": search, "community": community},
+            "communities": communities,
             "compound_type_communities": selectors.compound_type_communities(user=request.user),
         },
     )
@@ -198,7 +278,7 @@ def _acted(request: HttpRequest, compound: Unit, year: int, message: str) -> Htt
 
 
 @login_required
-@require_POST
+@_section("form-committee")
 def committee_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -220,7 +300,7 @@ def committee_record(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-seat")
 def seat_add(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -252,7 +332,7 @@ def seat_add(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-first-secretary")
 def first_secretary_appoint(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -289,7 +369,7 @@ def first_secretary_appoint(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-venue")
 def venue_add(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -306,7 +386,7 @@ def venue_add(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-activity")
 def activity_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -323,7 +403,7 @@ def activity_record(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-expense")
 def expense_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
