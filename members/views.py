@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +22,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiling.paging import page_of
 from yiling.privacy import redact
 
 from . import selectors, services
 from .forms import CheckInReturnForm, CheckInSubmitForm, MemberFilterForm, PostAssignForm
 from .models import Category, CheckIn, Member, PersonalDataAccess, PostKind
 
-PAGE_SIZE = 50
+#: Members per page: each is a card of nine lines on a phone.
+PAGE_SIZE = 20
 _CHECKIN_LABELS = dict(CheckIn.Status.choices)
 _POST_LABELS = dict(PostKind.choices)
 
@@ -73,10 +74,21 @@ def member_list(request: HttpRequest) -> HttpResponse:
         query["q"] = redact(typed)
         return redirect(f"{request.path}?{query.urlencode()}")
     form = MemberFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {"category": "", "q": "", "unit": ""}
+    form.is_valid()
+    filters = {"category": "", "q": "", "unit": ""}
+    for name in filters:
+        if name in form.errors:
+            # A filter the list cannot apply is said, not dropped silently; the others still apply.
+            messages.warning(
+                request,
+                _("%(field)s: %(message)s")
+                % {"field": form.fields[name].label, "message": " ".join(form.errors[name])},
+            )
+        else:
+            filters[name] = form.cleaned_data.get(name) or ""
     unit = selectors.residence_unit_get(user=request.user, code=filters["unit"]) if filters["unit"] else None
     members = selectors.member_list(user=request.user, unit=unit, category=filters["category"], search=filters["q"])
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, members, PAGE_SIZE)
     _label_roster_state(page.object_list)
     return render(
         request,

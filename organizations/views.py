@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from members import selectors as member_selectors
+from yiling.paging import page_of
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
 from yiling.uploads import attachment_response
 
@@ -172,23 +172,6 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
     _file_again(request, form)
 
 
-def _page(request: HttpRequest, items: Any, per_page: int) -> Any:
-    """The page of ``items`` asked for in ``?page=``; the first (or last) with a message when the
-    number is not one of the pages."""
-    paginator = Paginator(items, per_page)
-    asked = request.GET.get("page", "")
-    try:
-        return paginator.page(asked or 1)
-    except (PageNotAnInteger, EmptyPage):
-        page = paginator.page(paginator.num_pages if asked.isdigit() else 1)
-        messages.warning(
-            request,
-            _("There is no page “%(asked)s”: showing page %(page)s of %(pages)s.")
-            % {"asked": asked[:20], "page": page.number, "pages": paginator.num_pages},
-        )
-        return page
-
-
 @login_required
 def compound_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
@@ -212,7 +195,7 @@ def compound_list(request: HttpRequest) -> HttpResponse:
         "spent": sum((c.spent for c in compounds), Decimal("0.00")),
     }
     totals["balance"] = totals["allocated"] - totals["spent"]
-    page = _page(request, compounds, COMPOUNDS_PER_PAGE)
+    page = page_of(request, compounds, COMPOUNDS_PER_PAGE)
     return render(
         request,
         "organizations/compound_list.html",

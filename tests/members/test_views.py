@@ -280,18 +280,38 @@ def test_list_shows_roster_state(roster, units, compound_secretary, client):
     assert roster["bob"].masked_phone in bob_row
 
 
-def test_list_is_paginated_by_fifty(tree, units, compound_secretary, client):
-    for i in range(53):
+def test_list_is_paginated_by_twenty(tree, units, compound_secretary, client):
+    for i in range(23):
         make_member(name=f"成员{i:02d}", home_organization=tree["compound_a"], residence=units["compound_a"])
     client.force_login(compound_secretary)
 
     first = client.get(reverse("members:member-list"))
     second = client.get(reverse("members:member-list"), {"page": 2})
 
-    assert len(member_rows(first)) == 50
+    assert len(member_rows(first)) == 20
     assert len(member_rows(second)) == 3
     assert 'href="?page=2"' in first.content.decode()
     assert not set(member_rows(first)) & set(member_rows(second))
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"page": "abc"}, "没有第“abc”页：现显示第 1 页（共 1 页）。"),
+        ({"page": "7"}, "没有第“7”页：现显示第 1 页（共 1 页）。"),
+        ({"category": "pirate"}, "人员类别：选择一个有效的选项。 pirate 不在可用的选项中。"),
+        ({"q": "张" * 51}, "按姓名搜索：确保该变量包含不超过 50 字符 (目前字符数 51)。"),
+    ],
+)
+def test_list_answers_a_bad_query_with_a_message(roster, compound_secretary, client, query, warning):
+    client.force_login(compound_secretary)
+    response = client.get(reverse("members:member-list"), query)
+    assert response.status_code == 200
+    shown = [html.unescape(m) for m in re.findall(r'<li class="warning">([^<]*)</li>', response.content.decode())]
+    assert shown == [warning]
+    # The filter that could not apply is left out; the list is still the secretary's members.
+    assert member_rows(response) == member_rows(client.get(reverse("members:member-list")))
+    assert len(member_rows(response)) >= 3
 
 
 def test_list_links_to_the_secretarys_own_units(units, compound_secretary, community_secretary, client):
