@@ -38,16 +38,22 @@ from .models import BranchPosition, Organization, Unit, UnitType
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
+    """The tree, one level open at a time (a phone shows 81 rows otherwise); a search lists matches flat."""
     search = _search(request)
     organizations = selectors.organization_list(user=request.user, search=search)
     base_depth = min((org.depth for org in organizations), default=1)
+    roots: list[Organization] = []
+    by_path = {org.path: org for org in organizations}
     for org in organizations:
         # Indent from the top of the user's own part of the tree, not from the district.
         org.indent = 0 if search else org.depth - base_depth
+        org.branches = []
+        parent = by_path.get(org.path[: -org.steplen]) if not search else None
+        (parent.branches if parent is not None else roots).append(org)
     return render(
         request,
         "organizations/organization_list.html",
-        {"organizations": organizations, "search": search},
+        {"organizations": organizations, "roots": roots, "search": search},
     )
 
 
@@ -59,7 +65,12 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "organizations/organization_detail.html",
-        {"organization": organization, "children": children, "units": units},
+        {
+            "organization": organization,
+            "breadcrumb": selectors.organization_breadcrumb(user=request.user, organization=organization),
+            "children": children,
+            "units": units,
+        },
     )
 
 
