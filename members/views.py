@@ -104,7 +104,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _member_page(request: HttpRequest, member: Member, *, revealed: bool) -> HttpResponse:
+def _member_page(request: HttpRequest, member: Member, *, revealed: bool, calling: bool = False) -> HttpResponse:
     return render(
         request,
         "members/member_detail.html",
@@ -112,7 +112,9 @@ def _member_page(request: HttpRequest, member: Member, *, revealed: bool) -> Htt
             "member": member,
             "records": selectors.member_records(member=member),
             "revealed": revealed,
+            "calling": calling,
             "can_reveal": services.can_see_personal_data(request.user),
+            "can_call": not revealed and not calling and selectors.may_call(user=request.user, member=member),
         },
     )
 
@@ -132,6 +134,20 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, pk=pk)
     services.personal_data_viewed(user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.PAGE)
     response = _member_page(request, member, revealed=True)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """The phone of a member of the secretary's own organization, as a number to tap and call. It is
+    shown only after a tap (POST) and every showing is recorded; the ID number stays masked."""
+    if request.method == "GET":
+        return redirect("members:member-detail", pk=pk)
+    member = selectors.member_to_call(user=request.user, pk=pk)
+    services.personal_data_viewed(user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.CALL)
+    response = _member_page(request, member, revealed=False, calling=True)
     add_never_cache_headers(response)
     return response
 

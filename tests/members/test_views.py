@@ -852,10 +852,10 @@ def test_member_detail_query_budget(tree, units, community_secretary, client, dj
     large = make_member(home_organization=tree["compound_a"], residence=units["compound_a"], category="in_service")
     add_history(small, tree, units, 2)
     add_history(large, tree, units, 6)
-    # session, user, assignments, member, 4 record lists, 2 permission lookups
-    with django_assert_num_queries(10):
+    # session, user, assignments, member, 4 record lists, 2 permission lookups, may the user call
+    with django_assert_num_queries(11):
         small_page = client.get(small.get_absolute_url())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large_page = client.get(large.get_absolute_url())
     assert small_page.content.decode().count("样例理由") == 2
     assert large_page.content.decode().count("样例理由") == 6
@@ -937,3 +937,70 @@ def test_bare_compound_is_reached_through_its_community(tree, client):
 
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.CONFIRMED
+
+
+# --- calling a member ------------------------------------------------------------------------------
+
+
+def test_a_secretary_calls_a_member_of_their_own_organization(roster, compound_secretary, client):
+    client.force_login(compound_secretary)
+    bob = roster["bob"]
+    call_url = reverse("members:member-call", args=[bob.pk])
+    detail = client.get(bob.get_absolute_url()).content.decode()
+    # One tap away: the page holds the button, not the number.
+    assert f'action="{call_url}"' in detail
+    assert bob.phone not in detail and "tel:" not in detail
+    before = timezone.now()
+
+    response = client.post(call_url)
+
+    text = response.content.decode()
+    assert f'<a class="tel" href="tel:{bob.phone}">{bob.phone}</a>' in text
+    assert "no-store" in response["Cache-Control"]
+    # The ID number stays masked: calling is not seeing the whole record.
+    assert bob.id_number not in text and bob.masked_id_number in text
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.member, access.member_name, access.purpose) == (
+        compound_secretary,
+        bob,
+        bob.name,
+        PersonalDataAccess.Purpose.CALL,
+    )
+    assert before <= access.accessed_at <= timezone.now()
+    # The address reloaded shows the member page again, without the number and without a new record.
+    again = client.get(call_url)
+    assert (again.status_code, again["Location"]) == (302, bob.get_absolute_url())
+    assert PersonalDataAccess.objects.count() == 1
+
+
+def test_a_community_secretary_reaches_the_compounds_below(roster, community_secretary, client):
+    client.force_login(community_secretary)
+    for name in ("bob", "erin", "frank"):  # compound A, the community itself, membership held in compound A
+        assert client.post(reverse("members:member-call", args=[roster[name].pk])).status_code == 200
+    assert PersonalDataAccess.objects.filter(purpose=PersonalDataAccess.Purpose.CALL).count() == 3
+
+
+@pytest.mark.parametrize("who", ["other_secretary", "agency_contact", "district_staff"])
+def test_only_the_members_own_secretaries_may_call(roster, tree, request, client, who):
+    if who == "district_staff":
+        user = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
+    else:
+        user = request.getfixturevalue(who)
+    client.force_login(user)
+    bob = roster["bob"]
+    page = client.get(bob.get_absolute_url())
+    assert reverse("members:member-call", args=[bob.pk]) not in page.content.decode()
+    response = client.post(reverse("members:member-call", args=[bob.pk]))
+    assert response.status_code == 404
+    assert bob.phone not in response.content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_calling_costs_a_fixed_number_of_queries(roster, compound_secretary, client, django_assert_num_queries):
+    client.force_login(compound_secretary)
+    # session, user, assignments, member to call, the access row, member records (4), permissions,
+    # and the CSRF-protected POST's session work: the same for every member
+    for name in ("bob", "carol"):
+        with django_assert_num_queries(13):
+            response = client.post(reverse("members:member-call", args=[roster[name].pk]))
+        assert f'href="tel:{roster[name].phone}"' in response.content.decode()
