@@ -166,7 +166,16 @@ def _form_invalid(request: HttpRequest, form: forms.Form) -> None:
     _file_again(request, form)
 
 
+def _focus_first_error(form: forms.Form) -> None:
+    """The cursor in the first wrong field when the page opens at the form (works without JS)."""
+    for name, field in form.fields.items():
+        if name in form.errors:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
 def _file_again(request: HttpRequest, form: forms.Form) -> None:
+    _focus_first_error(form)
     if any(request.FILES.get(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)):
         form.file_again = True  # type: ignore[attr-defined]
         messages.warning(request, _("The file you attached was not kept: choose it again before sending."))

@@ -56,6 +56,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-type-to-find]").forEach(typeToFind);
     document.querySelectorAll("input[data-filter-rows]").forEach(filterRows);
-    showRefusedForm();
   });
+  // After the browser has scrolled to the address's #form-… (which would otherwise win over the focus).
+  window.addEventListener("load", showRefusedForm);
 })();
