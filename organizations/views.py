@@ -259,6 +259,8 @@ def _compound_page(
             context["seat_form"] = bound.get("seat_form") or SeatAddForm(
                 residents=member_selectors.residents_of(user=request.user, unit=compound)
             )
+            # A compound has up to a few hundred resident members: find one by typing (static/js/portal.js).
+            context["seat_form"].fields["member"].widget.attrs["data-type-to-find"] = _("Type a name to find")
         if compound.has_party_organization:
             context["first_secretary_form"] = bound.get("first_secretary_form") or FirstSecretaryForm(
                 initial={"started_on": today}

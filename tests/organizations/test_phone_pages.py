@@ -152,3 +152,12 @@ def test_a_refused_expense_keeps_what_was_typed_and_asks_for_the_file_again(tree
     assert f'<option value="{fund.pk}" selected>' in form
     assert not Expense.objects.exists()
     assert fund.amount == Decimal("1000.00")
+
+
+def test_the_seat_form_finds_a_resident_by_typing(tree, secretary_client):
+    services.owners_committee_record(
+        compound=tree["compound_a"].unit, elected_on=date(2023, 5, 1), term_ends_on=date(2028, 5, 1)
+    )
+    page = secretary_client.get(reverse("organizations:compound-detail", args=[tree["compound_a"].unit.code]))
+    seat = body(page).split('id="form-seat"')[1].split("</details>")[0]
+    assert re.search(r'<select name="member"[^>]*data-type-to-find="输入姓名查找"', seat)
