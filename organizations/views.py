@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from members import selectors as member_selectors
 from yiling.paging import page_of
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
+from yiling.templatetags.portal import cn_date
 from yiling.uploads import attachment_response
 
 from . import selectors, services
@@ -300,7 +301,7 @@ def committee_record(request: HttpRequest, code: str) -> HttpResponse:
         request,
         compound,
         year,
-        _("The owners' committee term elected on %(day)s is recorded.") % {"day": committee.elected_on},
+        _("The owners' committee term elected on %(day)s is recorded.") % {"day": cn_date(committee.elected_on)},
     )
 
 
@@ -438,7 +439,7 @@ def expense_record(request: HttpRequest, code: str) -> HttpResponse:
         compound,
         year,
         _("Expense of %(amount)s yuan for %(purpose)s recorded.")
-        % {"amount": yuan(expense.amount), "purpose": expense.purpose},
+        % {"amount": f"{yuan(expense.amount):,}", "purpose": expense.purpose},
     )
 
 

@@ -17,7 +17,7 @@ from organizations import services
 from organizations.models import Expense, FundAllocation, FundSource, Role, UnitType
 
 from .factories import make_org, user_with_role
-from .test_governance_views import PNG, body, rows
+from .test_governance_views import PNG, body, messages_of, rows
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,35 @@ def test_the_seat_form_finds_a_resident_by_typing(tree, secretary_client):
     page = secretary_client.get(reverse("organizations:compound-detail", args=[tree["compound_a"].unit.code]))
     seat = body(page).split('id="form-seat"')[1].split("</details>")[0]
     assert re.search(r'<select name="member"[^>]*data-type-to-find="输入姓名查找"', seat)
+
+
+def test_the_result_messages_write_dates_and_money_the_portal_way(tree, secretary_client):
+    code = tree["compound_a"].unit.code
+    recorded = secretary_client.post(
+        reverse("organizations:committee-record", args=[code]),
+        {"elected_on": "2024-05-01", "term_ends_on": "2029-05-01"},
+        follow=True,
+    )
+    assert any("2024年5月1日" in m for m in messages_of(recorded))
+    today = timezone.localdate()
+    services.fund_allocation_create(
+        organization=tree["compound_a"],
+        year=today.year,
+        source=FundSource.PUBLIC_REVENUE,
+        amount=Decimal("5000"),
+        granted_on=today,
+        resolution_ref="业主大会决议1号",
+    )
+    fund = FundAllocation.objects.get(organization=tree["compound_a"], year=today.year)
+    spent = secretary_client.post(
+        reverse("organizations:expense-record", args=[code]),
+        {
+            "allocation": fund.pk,
+            "amount": "1234.5",
+            "spent_on": today.isoformat(),
+            "purpose": "修缮",
+            "receipt_number": "1",
+        },
+        follow=True,
+    )
+    assert any("1,234.50" in m for m in messages_of(spent)), messages_of(spent)
