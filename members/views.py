@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -86,7 +86,17 @@ def member_list(request: HttpRequest) -> HttpResponse:
             )
         else:
             filters[name] = form.cleaned_data.get(name) or ""
-    unit = selectors.residence_unit_get(user=request.user, code=filters["unit"]) if filters["unit"] else None
+    unit = None
+    if filters["unit"]:
+        try:
+            unit = selectors.residence_unit_get(user=request.user, code=filters["unit"])
+        except Http404:
+            # Unknown and out of reach read the same: the page does not tell which codes exist.
+            messages.warning(
+                request,
+                _("There is no compound or community “%(code)s” in your part of the tree: showing all.")
+                % {"code": filters["unit"]},
+            )
     members = selectors.member_list(user=request.user, unit=unit, category=filters["category"], search=filters["q"])
     page = page_of(request, members, PAGE_SIZE)
     _label_roster_state(page.object_list)

@@ -210,7 +210,12 @@ def test_another_communitys_compound_and_members_are_not_found(roster, units, co
     assert client.get(unit_url(units["compound_b"])).status_code == 404
     assert client.get(unit_url(units["comm_b"])).status_code == 404
     assert client.get(roster["dave"].get_absolute_url()).status_code == 404
-    assert client.get(reverse("members:member-list"), {"unit": units["compound_b"].code}).status_code == 404
+    # As a filter of the list, the other community's compound is said to be out of reach, like an unknown code.
+    for code in (units["compound_b"].code, "NO-SUCH"):
+        filtered = client.get(reverse("members:member-list"), {"unit": code})
+        assert filtered.status_code == 200
+        assert f"您所辖范围内没有代码为“{code}”的小区或社区：现显示全部。" in body(filtered)
+        assert roster["dave"].pk not in member_rows(filtered)
 
 
 def test_compound_secretary_cannot_open_the_community_page(units, compound_secretary, client):
