@@ -503,6 +503,7 @@ class PersonalDataAccess(models.Model):
         ADMIN = "admin", _("Admin form")
         EXPORT = "export", _("Export")
         IMPORT = "import", _("Import preview")
+        CALL = "call", _("Phone call from the portal")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
@@ -527,7 +528,7 @@ class PersonalDataAccess(models.Model):
         ordering = ["-accessed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(purpose__in=["page", "admin", "export", "import"]),
+                condition=Q(purpose__in=["page", "admin", "export", "import", "call"]),
                 name="%(app_label)s_%(class)s_purpose_valid",
                 violation_error_message=_("Unknown purpose."),
             ),

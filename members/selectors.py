@@ -143,7 +143,7 @@ from django.http import Http404  # noqa: E402
 from organizations.models import ORGANIZATION_ROLES  # noqa: E402
 from organizations.models import Unit as _Unit  # noqa: E402
 from organizations.selectors import acting_reach  # noqa: E402
-from yiling.scoping import assignments_of  # noqa: E402
+from yiling.scoping import Anchors, assignments_of, subtree_q  # noqa: E402
 
 from .models import RESIDENCE_TYPES  # noqa: E402
 
@@ -237,6 +237,36 @@ def member_by_identity(*, id_number: str, name: str) -> Member | None:
     number, wanted = normalize(id_number), " ".join(name.split())
     if not number or not wanted:
         return None
-    return (
-        Member.objects.select_related("employer", "home_organization").filter(id_number=number, name=wanted).first()
-    )
+    return Member.objects.select_related("employer", "home_organization").filter(id_number=number, name=wanted).first()
+
+
+#: The roles that may call the members of their own organization from the portal.
+CALLING_ROLES = ("community_secretary", "compound_secretary")
+
+
+def member_to_call(*, user: UserLike, pk: int) -> Member:
+    """A member a secretary may phone: one whose membership or home lies in the subtree of the
+    secretary's own organization (404 otherwise, and for everyone who is not such a secretary)."""
+    anchors = Anchors(organization=("home_organization", "residence__organization"))
+    parts = [
+        q
+        for a in assignments_of(user)
+        if a.role in CALLING_ROLES and a.organization_id
+        for q in [subtree_q(a.organization.path, anchors)]
+        if q is not None
+    ]
+    if not parts:
+        raise Http404
+    reach = parts[0]
+    for q in parts[1:]:
+        reach |= q
+    return get_object_or_404(Member.objects.visible_to(user).filter(reach).exclude(phone=""), pk=pk)
+
+
+def may_call(*, user: UserLike, member: Member) -> bool:
+    """Whether the member page offers ``user`` the call button (the same rule as ``member_to_call``)."""
+    try:
+        member_to_call(user=user, pk=member.pk)
+    except Http404:
+        return False
+    return True

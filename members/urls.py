@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.member_list, name="member-list"),
     path("<int:pk>/", views.member_detail, name="member-detail"),
     path("<int:pk>/reveal/", views.member_reveal, name="member-reveal"),
+    path("<int:pk>/call/", views.member_call, name="member-call"),
     path("units/<str:code>/", views.unit_detail, name="unit-detail"),
     path("units/<str:code>/checkins/", views.checkin_submit, name="checkin-submit"),
     path("units/<str:code>/posts/assign/", views.post_assign, name="post-assign"),

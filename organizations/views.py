@@ -16,17 +16,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from members import selectors as member_selectors
+from yiling.paging import page_of
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
+from yiling.templatetags.portal import cn_date
 from yiling.uploads import attachment_response
 
 from . import selectors, services
 from .forms import (
     ActivityForm,
     CommitteeTermForm,
-    CompoundFilterForm,
     ExpenseForm,
     FirstSecretaryForm,
     SeatAddForm,
@@ -38,16 +39,22 @@ from .models import BranchPosition, Organization, Unit, UnitType
 
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
+    """The tree, one level open at a time (a phone shows 81 rows otherwise); a search lists matches flat."""
+    search = _search(request)
     organizations = selectors.organization_list(user=request.user, search=search)
     base_depth = min((org.depth for org in organizations), default=1)
+    roots: list[Organization] = []
+    by_path = {org.path: org for org in organizations}
     for org in organizations:
         # Indent from the top of the user's own part of the tree, not from the district.
         org.indent = 0 if search else org.depth - base_depth
+        org.branches = []
+        parent = by_path.get(org.path[: -org.steplen]) if not search else None
+        (parent.branches if parent is not None else roots).append(org)
     return render(
         request,
         "organizations/organization_list.html",
-        {"organizations": organizations, "search": search},
+        {"organizations": organizations, "roots": roots, "search": search},
     )
 
 
@@ -59,7 +66,12 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "organizations/organization_detail.html",
-        {"organization": organization, "children": children, "units": units},
+        {
+            "organization": organization,
+            "breadcrumb": selectors.organization_breadcrumb(user=request.user, organization=organization),
+            "children": children,
+            "units": units,
+        },
     )
 
 
@@ -74,14 +86,61 @@ EXECUTION_TOTAL = "合计"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+#: The longest search the lists take; a longer one is refused with a message, not cut silently.
+MAX_SEARCH = 50
+#: Compounds per page of the compound list (each is a card of nine lines on a phone).
+COMPOUNDS_PER_PAGE = 15
+
+
 def _year(request: HttpRequest) -> int:
-    """The year asked for in ``?year=``; the current year when missing or not a plausible year."""
+    """The year asked for in ``?year=``; the current year when missing, and then with a message when
+    what was asked is not a year the portal keeps."""
     current = timezone.localdate().year
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
+    asked = request.GET.get("year", "")
+    if asked == "":
         return current
-    return year if MIN_YEAR <= year <= MAX_YEAR else current
+    try:
+        year = int(asked)
+    except ValueError:
+        year = 0
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return year
+    messages.warning(
+        request,
+        _("“%(asked)s” is not a year between %(first)s and %(last)s: showing %(year)s.")
+        % {"asked": asked[:20], "first": MIN_YEAR, "last": MAX_YEAR, "year": current},
+    )
+    return current
+
+
+def _search(request: HttpRequest) -> str:
+    """The search typed in ``?q=``; an over-long one is refused with a message (nothing is searched)."""
+    typed = request.GET.get("q", "").strip()
+    if len(typed) > MAX_SEARCH:
+        messages.warning(
+            request, _("A search is at most %(n)s characters: shorten it and search again.") % {"n": MAX_SEARCH}
+        )
+        return ""
+    return typed
+
+
+def _section(section: str):  # type: ignore[no-untyped-def]
+    """Decorates a compound action (POST): its address opened with GET (a reload after a refused form,
+    a shared link) goes to the compound page at the action's form instead of answering 405."""
+
+    def decorate(view):  # type: ignore[no-untyped-def]
+        @require_http_methods(["GET", "POST"])
+        def wrapped(request: HttpRequest, code: str) -> HttpResponse:
+            if request.method == "GET":
+                selectors.manageable_compound(user=request.user, code=code)
+                return redirect(f"{_compound_url(code, _year(request))}#{section}")
+            return view(request, code)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorate
 
 
 def _compound_url(code: str, year: int) -> str:
@@ -100,10 +159,27 @@ def _field_message(form: forms.Form, field: str | None, message: str) -> str:
 
 
 def _form_invalid(request: HttpRequest, form: forms.Form) -> None:
-    """Each problem of the form as a message naming its field."""
+    """Each problem of the form as a message naming its field; a file chosen in the form is not sent
+    back to the browser, so say it must be chosen again."""
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, _field_message(form, field, message))
+    _file_again(request, form)
+
+
+def _focus_first_error(form: forms.Form) -> None:
+    """The cursor in the first wrong field when the page opens at the form (works without JS)."""
+    for name, field in form.fields.items():
+        if name in form.errors:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
+def _file_again(request: HttpRequest, form: forms.Form) -> None:
+    _focus_first_error(form)
+    if any(request.FILES.get(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)):
+        form.file_again = True  # type: ignore[attr-defined]
+        messages.warning(request, _("The file you attached was not kept: choose it again before sending."))
 
 
 def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> None:
@@ -114,16 +190,22 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
         for message in errors:
             form.add_error(target, message)
             messages.error(request, _field_message(form, target, message))
+    _file_again(request, form)
 
 
 @login_required
 def compound_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    form = CompoundFilterForm(request.GET)
-    filters = form.cleaned_data if form.is_valid() else {"q": "", "community": ""}
-    compounds = selectors.compound_list(
-        user=request.user, year=year, search=filters["q"], community=filters["community"]
-    )
+    search = _search(request)
+    communities = list(selectors.unit_list(user=request.user, unit_type=UnitType.COMMUNITY))
+    community = request.GET.get("community", "").strip()
+    if community and community not in {c.code for c in communities}:
+        messages.warning(
+            request,
+            _("There is no community “%(code)s” in your part of the tree: showing all.") % {"code": community[:32]},
+        )
+        community = ""
+    compounds = selectors.compound_list(user=request.user, year=year, search=search, community=community)
     totals = {
         "compounds": len(compounds),
         "with_branch": sum(c.has_party_organization for c in compounds),
@@ -134,16 +216,18 @@ def compound_list(request: HttpRequest) -> HttpResponse:
         "spent": sum((c.spent for c in compounds), Decimal("0.00")),
     }
     totals["balance"] = totals["allocated"] - totals["spent"]
+    page = page_of(request, compounds, COMPOUNDS_PER_PAGE)
     return render(
         request,
         "organizations/compound_list.html",
         {
-            "compounds": compounds,
+            "compounds": page.object_list,
+            "page": page,
             "totals": totals,
             "year": year,
             "year_query": urlencode({"year": year}),
-            "filters": filters,
-            "communities": list(selectors.unit_list(user=request.user, unit_type=UnitType.COMMUNITY)),
+            "filters": {"q": search, "community": community},
+            "communities": communities,
             "compound_type_communities": selectors.compound_type_communities(user=request.user),
         },
     )
@@ -176,6 +260,8 @@ def _compound_page(
             context["seat_form"] = bound.get("seat_form") or SeatAddForm(
                 residents=member_selectors.residents_of(user=request.user, unit=compound)
             )
+            # A compound has up to a few hundred resident members: find one by typing (static/js/portal.js).
+            context["seat_form"].fields["member"].widget.attrs["data-type-to-find"] = _("Type a name to find")
         if compound.has_party_organization:
             context["first_secretary_form"] = bound.get("first_secretary_form") or FirstSecretaryForm(
                 initial={"started_on": today}
@@ -198,7 +284,7 @@ def _acted(request: HttpRequest, compound: Unit, year: int, message: str) -> Htt
 
 
 @login_required
-@require_POST
+@_section("form-committee")
 def committee_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -215,12 +301,12 @@ def committee_record(request: HttpRequest, code: str) -> HttpResponse:
         request,
         compound,
         year,
-        _("The owners' committee term elected on %(day)s is recorded.") % {"day": committee.elected_on},
+        _("The owners' committee term elected on %(day)s is recorded.") % {"day": cn_date(committee.elected_on)},
     )
 
 
 @login_required
-@require_POST
+@_section("form-seat")
 def seat_add(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -252,7 +338,7 @@ def seat_add(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-first-secretary")
 def first_secretary_appoint(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -289,7 +375,7 @@ def first_secretary_appoint(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-venue")
 def venue_add(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -306,7 +392,7 @@ def venue_add(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-activity")
 def activity_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -323,7 +409,7 @@ def activity_record(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_section("form-expense")
 def expense_record(request: HttpRequest, code: str) -> HttpResponse:
     compound = selectors.manageable_compound(user=request.user, code=code)
     year = _year(request)
@@ -353,7 +439,7 @@ def expense_record(request: HttpRequest, code: str) -> HttpResponse:
         compound,
         year,
         _("Expense of %(amount)s yuan for %(purpose)s recorded.")
-        % {"amount": yuan(expense.amount), "purpose": expense.purpose},
+        % {"amount": f"{yuan(expense.amount):,}", "purpose": expense.purpose},
     )
 
 

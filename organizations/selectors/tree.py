@@ -62,6 +62,16 @@ def organization_list(*, user: UserLike, search: str = "") -> list[Organization]
     return attach_path_names(qs)
 
 
+def organization_breadcrumb(*, user: UserLike, organization: Organization) -> list[tuple[str, str]]:
+    """The organization's ancestors from the district down as (name, code); the code is empty for an
+    ancestor the user may not open (a secretary sees the names above their part, not the pages).
+    Two queries, whatever the depth."""
+    paths = organization.ancestor_paths
+    visible = set(Organization.objects.visible_to(user).filter(path__in=paths).values_list("path", flat=True))
+    rows = Organization.objects.filter(path__in=paths).order_by("depth").values_list("path", "name", "code")
+    return [(name, code if path in visible else "") for path, name, code in rows]
+
+
 def organization_get(*, user: UserLike, code: str) -> Organization:
     """One organization by code, or 404 when it does not exist or the user may not see it."""
     org = get_object_or_404(Organization.objects.visible_to(user).select_related("unit"), code=code)

@@ -31,7 +31,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     assert page.locator("table.compounds tr[data-unit]").count() == 1
     page.click(f"tr[data-unit='{compound.code}'] a")
     assert page.locator("h1").inner_text() == compound.name
-    assert page.locator("#money dd.balance").inner_text() == "1000.00"
+    assert page.locator("#money dd.balance").inner_text() == "1,000.00 元"
 
     # Record an activity (each form opens from its heading, to keep the page short on a phone).
     page.click("details.activity summary")
@@ -57,7 +57,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     form.locator("button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("ul.messages li.success").count() == 1
-    assert page.locator("#money dd.balance").inner_text() == "699.50"
+    assert page.locator("#money dd.balance").inner_text() == "699.50 元"
     assert "党日活动横幅" in page.locator("table.expenses").inner_text()
 
     # More than is left: refused, with the reason, and nothing written.
@@ -72,7 +72,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     page.wait_for_load_state("networkidle")
     refusal = page.locator("ul.messages li.error").inner_text()
     assert refusal.startswith("金额（元）：") and "余额不足" in refusal and "699.50" in refusal
-    assert page.locator("#money dd.balance").inner_text() == "699.50"
+    assert page.locator("#money dd.balance").inner_text() == "699.50 元"
     assert page.locator("form.expense input[name=purpose]").input_value() == "超支的采购"
 
     assert list(Expense.objects.values_list("amount", "purpose")) == [(Decimal("300.50"), "党日活动横幅")]

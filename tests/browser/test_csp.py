@@ -58,11 +58,12 @@ def test_portal_and_admin_run_without_a_csp_violation(live_server, page, tmp_pat
     assert "unsafe-inline" not in policy
 
     log_in(page, f"{base}/admin/login/", "district")
-    # The portal: home, the organization tree (indented by class), a member's page.
+    # The portal: home, the organization tree (nested, indented by the style sheet), a member's page.
     for url in ("/", f"/members/{member.pk}/", "/members/?q=钱红", "/organizations/"):
         assert page.goto(f"{base}{url}").status == 200, url
-    indents = page.locator("table.tree td[class^=indent-]").evaluate_all(
-        "cells => cells.map(c => parseFloat(getComputedStyle(c).paddingLeft))"
+    page.evaluate("document.querySelectorAll('ul.tree details').forEach(d => { d.open = true; })")
+    indents = page.locator("ul.tree li.node").evaluate_all(
+        "nodes => nodes.map(n => Math.round(n.getBoundingClientRect().left))"
     )
     assert len(indents) == 8 and len(set(indents)) == 4  # four levels below the district committee
     # The admin: index, changelists with filters and search, the organization tree's indentation.

@@ -250,7 +250,8 @@ def test_the_member_page_leaves_a_thousand_candidates(tree, members, client, who
 
         assert (masked_id, birth_shown) == (mask_id_number(member.id_number), mask_birth_date(member.birth_date))
         assert not any(full in text for full in _full_birth_dates(member))
-        assert f"{member.joined_on:%Y-%m-%d}" in text  # shown, and counted below
+        joined = member.joined_on
+        assert f"{joined.year}年{joined.month}月{joined.day}日" in text  # shown, and counted below
         assert (
             candidates_for(member, masked_id=masked_id, birth_shown=birth_shown, regions=[member.id_number[:6]])
             >= MINIMUM
@@ -265,7 +266,8 @@ def test_revealing_shows_the_full_birth_date(tree, members, client):
 
     text = client.post(reverse("members:member-reveal", args=[member.pk])).content.decode()
 
-    assert f'<dd class="code" id="birth-date">{member.birth_date.isoformat()}</dd>' in text
+    born = member.birth_date
+    assert f'<dd class="code" id="birth-date">{born.year}年{born.month}月{born.day}日</dd>' in text
     assert f'<dd class="code" id="id-number">{member.id_number}</dd>' in text
 
 

@@ -210,7 +210,12 @@ def test_another_communitys_compound_and_members_are_not_found(roster, units, co
     assert client.get(unit_url(units["compound_b"])).status_code == 404
     assert client.get(unit_url(units["comm_b"])).status_code == 404
     assert client.get(roster["dave"].get_absolute_url()).status_code == 404
-    assert client.get(reverse("members:member-list"), {"unit": units["compound_b"].code}).status_code == 404
+    # As a filter of the list, the other community's compound is said to be out of reach, like an unknown code.
+    for code in (units["compound_b"].code, "NO-SUCH"):
+        filtered = client.get(reverse("members:member-list"), {"unit": code})
+        assert filtered.status_code == 200
+        assert f"您所辖范围内没有代码为“{code}”的小区或社区：现显示全部。" in body(filtered)
+        assert roster["dave"].pk not in member_rows(filtered)
 
 
 def test_compound_secretary_cannot_open_the_community_page(units, compound_secretary, client):
@@ -301,18 +306,38 @@ def test_list_shows_roster_state(roster, units, compound_secretary, client):
     assert roster["bob"].masked_phone in bob_row
 
 
-def test_list_is_paginated_by_fifty(tree, units, compound_secretary, client):
-    for i in range(53):
+def test_list_is_paginated_by_twenty(tree, units, compound_secretary, client):
+    for i in range(23):
         make_member(name=f"成员{i:02d}", home_organization=tree["compound_a"], residence=units["compound_a"])
     client.force_login(compound_secretary)
 
     first = client.get(reverse("members:member-list"))
     second = client.get(reverse("members:member-list"), {"page": 2})
 
-    assert len(member_rows(first)) == 50
+    assert len(member_rows(first)) == 20
     assert len(member_rows(second)) == 3
     assert 'href="?page=2"' in first.content.decode()
     assert not set(member_rows(first)) & set(member_rows(second))
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ({"page": "abc"}, "没有第“abc”页：现显示第 1 页（共 1 页）。"),
+        ({"page": "7"}, "没有第“7”页：现显示第 1 页（共 1 页）。"),
+        ({"category": "pirate"}, "人员类别：选择一个有效的选项。 pirate 不在可用的选项中。"),
+        ({"q": "张" * 51}, "按姓名搜索：确保该变量包含不超过 50 字符 (目前字符数 51)。"),
+    ],
+)
+def test_list_answers_a_bad_query_with_a_message(roster, compound_secretary, client, query, warning):
+    client.force_login(compound_secretary)
+    response = client.get(reverse("members:member-list"), query)
+    assert response.status_code == 200
+    shown = [html.unescape(m) for m in re.findall(r'<li class="warning">([^<]*)</li>', response.content.decode())]
+    assert shown == [warning]
+    # The filter that could not apply is left out; the list is still the secretary's members.
+    assert member_rows(response) == member_rows(client.get(reverse("members:member-list")))
+    assert len(member_rows(response)) >= 3
 
 
 def test_list_links_to_the_secretarys_own_units(units, compound_secretary, community_secretary, client):
@@ -437,7 +462,7 @@ def test_return_needs_a_reason(roster, compound_secretary, client):
     client.force_login(compound_secretary)
     checkin = roster["alice_checkin"]
 
-    response = client.post(reverse("members:checkin-return", args=[checkin.pk]), {"reason": "   "}, follow=True)
+    response = client.post(reverse("members:checkin-return", args=[checkin.pk]), {"reason": "   "})
 
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.PENDING and checkin.decided_at is None
@@ -603,19 +628,96 @@ def test_end_outside_reach_is_not_found(tree, units, other_secretary, client):
 # --- actions: method and CSRF ---------------------------------------------------------------------
 
 
-def test_actions_are_post_only(roster, units, compound_secretary, client):
+def test_action_addresses_answer_get_without_changing_anything(roster, units, compound_secretary, client):
+    """An action's address opened or reloaded (after a refused form) is never a 405: it leads back to
+    the page that holds the action, or to the step that asks first; nothing is written."""
     client.force_login(compound_secretary)
     checkin = roster["alice_checkin"]
-    for url in [
-        reverse("members:checkin-confirm", args=[checkin.pk]),
-        reverse("members:checkin-return", args=[checkin.pk]),
-        reverse("members:checkin-submit", args=[units["compound_a"].code]),
-        reverse("members:post-assign", args=[units["compound_a"].code]),
-        reverse("members:member-reveal", args=[roster["alice"].pk]),
-    ]:
-        assert client.get(url).status_code == 405
+    page = unit_url(units["compound_a"])
+    redirects = {
+        reverse("members:checkin-confirm", args=[checkin.pk]): f"{page}#pending",
+        reverse("members:checkin-submit", args=[units["compound_a"].code]): f"{page}#register",
+        reverse("members:post-assign", args=[units["compound_a"].code]): f"{page}#posts",
+    }
+    for url, target in redirects.items():
+        response = client.get(url)
+        assert (response.status_code, response["Location"]) == (302, target)
+    asks = client.get(reverse("members:checkin-return", args=[checkin.pk]))
+    assert asks.status_code == 200
+    assert zh("Return the report-in of %(member)s?", member=roster["alice"].name) in body(asks)
+    assert client.get(reverse("members:member-reveal", args=[roster["alice"].pk])).status_code == 405
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.PENDING
+    assert not VolunteerPost.objects.exists()
+
+
+def test_ending_a_post_asks_first_and_offers_the_way_back(roster, units, compound_secretary, client):
+    holding = services.volunteer_post_assign(
+        member=roster["bob"], compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2025, 1, 1)
+    )
+    client.force_login(compound_secretary)
+    page = client.get(unit_url(units["compound_a"]))
+    end_url = reverse("members:post-end", args=[holding.pk])
+    # The compound page links to the question; it has no form that ends the post at once.
+    assert f'href="{end_url}"' in page.content.decode()
+    assert f'action="{end_url}"' not in page.content.decode()
+
+    asked = client.get(end_url)
+    text = body(asked)
+    assert zh("End the post %(post)s of %(member)s?", post=label(PostKind.SANITATION), member="李博") in text
+    assert "不再担任" in text and "撤销" in text
+    assert f'action="{end_url}"' in asked.content.decode()
+    holding.refresh_from_db()
+    assert holding.ended_on is None
+
+    ended = client.post(end_url, follow=True)
+    holding.refresh_from_db()
+    assert holding.ended_on == timezone.localdate()
+    success = re.search(r'<li class="success">(.*?)</li>', ended.content.decode(), re.S).group(1)
+    sanitation = label(PostKind.SANITATION)
+    assert zh("%(member)s no longer holds the post %(post)s.", member="李博", post=sanitation) in success
+    undo = html.unescape(re.search(r'<a class="undo" href="([^"]+)">撤销</a>', success).group(1))
+    assert undo == (
+        reverse("members:post-assign", args=[units["compound_a"].code])
+        + f"?member={roster['bob'].pk}&post={PostKind.SANITATION}"
+    )
+
+    # The way back asks too, then gives the post again.
+    again = client.get(undo)
+    assert zh("Give %(member)s the post %(post)s again?", member="李博", post=label(PostKind.SANITATION)) in body(again)
+    assert VolunteerPost.objects.active().filter(member=roster["bob"]).count() == 0
+    client.post(
+        reverse("members:post-assign", args=[units["compound_a"].code]),
+        {"member": roster["bob"].pk, "post": PostKind.SANITATION},
+    )
+    assert VolunteerPost.objects.active().get(member=roster["bob"]).post == PostKind.SANITATION
+
+
+def test_the_question_before_ending_is_only_for_who_may_end(tree, units, other_secretary, client):
+    member = make_member(home_organization=tree["compound_a"], residence=units["compound_a"])
+    holding = services.volunteer_post_assign(
+        member=member, compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2025, 1, 1)
+    )
+    client.force_login(other_secretary)
+    assert client.get(reverse("members:post-end", args=[holding.pk])).status_code == 404
+
+
+def test_returning_a_report_in_asks_for_the_reason_and_says_what_happens(roster, compound_secretary, client):
+    checkin = roster["alice_checkin"]
+    client.force_login(compound_secretary)
+    url = reverse("members:checkin-return", args=[checkin.pk])
+    asked = body(client.get(url))
+    assert "以后可以重新报到" in asked and 'name="reason"' in asked
+
+    refused = client.post(url, {"reason": "   "})
+    assert refused.status_code == 200
+    assert 'name="reason"' in body(refused)
+    checkin.refresh_from_db()
+    assert checkin.status == CheckIn.Status.PENDING
+
+    client.post(url, {"reason": "不住本小区"})
+    checkin.refresh_from_db()
+    assert checkin.status == CheckIn.Status.RETURNED
 
 
 def test_actions_need_the_csrf_token(roster, compound_secretary):
@@ -776,10 +878,10 @@ def test_member_detail_query_budget(tree, units, community_secretary, client, dj
     large = make_member(home_organization=tree["compound_a"], residence=units["compound_a"], category="in_service")
     add_history(small, tree, units, 2)
     add_history(large, tree, units, 6)
-    # session, user, assignments, member, 4 record lists, 2 permission lookups
-    with django_assert_num_queries(10):
+    # session, user, assignments, member, 4 record lists, 2 permission lookups, may the user call
+    with django_assert_num_queries(11):
         small_page = client.get(small.get_absolute_url())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large_page = client.get(large.get_absolute_url())
     assert small_page.content.decode().count("样例理由") == 2
     assert large_page.content.decode().count("样例理由") == 6
@@ -861,3 +963,70 @@ def test_bare_compound_is_reached_through_its_community(tree, client):
 
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.CONFIRMED
+
+
+# --- calling a member ------------------------------------------------------------------------------
+
+
+def test_a_secretary_calls_a_member_of_their_own_organization(roster, compound_secretary, client):
+    client.force_login(compound_secretary)
+    bob = roster["bob"]
+    call_url = reverse("members:member-call", args=[bob.pk])
+    detail = client.get(bob.get_absolute_url()).content.decode()
+    # One tap away: the page holds the button, not the number.
+    assert f'action="{call_url}"' in detail
+    assert bob.phone not in detail and "tel:" not in detail
+    before = timezone.now()
+
+    response = client.post(call_url)
+
+    text = response.content.decode()
+    assert f'<a class="tel" href="tel:{bob.phone}">{bob.phone}</a>' in text
+    assert "no-store" in response["Cache-Control"]
+    # The ID number stays masked: calling is not seeing the whole record.
+    assert bob.id_number not in text and bob.masked_id_number in text
+    access = PersonalDataAccess.objects.get()
+    assert (access.user, access.member, access.member_name, access.purpose) == (
+        compound_secretary,
+        bob,
+        bob.name,
+        PersonalDataAccess.Purpose.CALL,
+    )
+    assert before <= access.accessed_at <= timezone.now()
+    # The address reloaded shows the member page again, without the number and without a new record.
+    again = client.get(call_url)
+    assert (again.status_code, again["Location"]) == (302, bob.get_absolute_url())
+    assert PersonalDataAccess.objects.count() == 1
+
+
+def test_a_community_secretary_reaches_the_compounds_below(roster, community_secretary, client):
+    client.force_login(community_secretary)
+    for name in ("bob", "erin", "frank"):  # compound A, the community itself, membership held in compound A
+        assert client.post(reverse("members:member-call", args=[roster[name].pk])).status_code == 200
+    assert PersonalDataAccess.objects.filter(purpose=PersonalDataAccess.Purpose.CALL).count() == 3
+
+
+@pytest.mark.parametrize("who", ["other_secretary", "agency_contact", "district_staff"])
+def test_only_the_members_own_secretaries_may_call(roster, tree, request, client, who):
+    if who == "district_staff":
+        user = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
+    else:
+        user = request.getfixturevalue(who)
+    client.force_login(user)
+    bob = roster["bob"]
+    page = client.get(bob.get_absolute_url())
+    assert reverse("members:member-call", args=[bob.pk]) not in page.content.decode()
+    response = client.post(reverse("members:member-call", args=[bob.pk]))
+    assert response.status_code == 404
+    assert bob.phone not in response.content.decode()
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_calling_costs_a_fixed_number_of_queries(roster, compound_secretary, client, django_assert_num_queries):
+    client.force_login(compound_secretary)
+    # session, user, assignments, member to call, the access row, member records (4), permissions,
+    # and the CSRF-protected POST's session work: the same for every member
+    for name in ("bob", "carol"):
+        with django_assert_num_queries(13):
+            response = client.post(reverse("members:member-call", args=[roster[name].pk]))
+        assert f'href="tel:{roster[name].phone}"' in response.content.decode()

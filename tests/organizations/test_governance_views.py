@@ -217,7 +217,7 @@ def test_the_list_shows_governance_and_money_by_street_and_community(tree, units
     assert "红星物业 红色物业" in row
     assert "1 / 2 (50.0%)" in row
     assert "是" in row  # terms synchronized: both end in May 2028
-    assert "1000.00 / 250.00 / 750.00" in row
+    assert "1,000.00 元 / 250.00 元 / 750.00 元" in row
     bare = " ".join(row_text(response, units["bare_b"].code).split())
     assert "尚未建立" in bare and "未知" in bare
     # Grouped by street, then community; the compound-type community is marked.
@@ -232,7 +232,7 @@ def test_the_list_shows_governance_and_money_by_street_and_community(tree, units
         "with_committee": "1",
         "dual": "1",
         "venues": "1",
-        "balance": "1750.00",
+        "balance": "1,750.00 元",
     }
 
 
@@ -381,18 +381,18 @@ def test_the_page_shows_branch_committee_and_money(tree, units, funds, secretary
 
     assert "小区型社区" in re.search(r'<p class="path">(.*?)</p>', response.content.decode(), re.S).group(1)
     branch = section(response, "branch")
-    assert f"{label(BranchPosition.FIRST_SECRETARY)} 派驻者 2024-03-01 区委办公室" in branch
+    assert f"{label(BranchPosition.FIRST_SECRETARY)} 派驻者 2024年3月1日 区委办公室" in branch
     assert f"{label(BranchPosition.SECRETARY)} 双职 交叉任职" in branch
-    assert "2023-05-10 – 2028-06-01" in branch
+    assert "2023年5月10日 – 2028年6月1日" in branch
     committee_text = section(response, "committee")
-    assert "2023-05-01 – 2028-05-01" in committee_text
+    assert "2023年5月1日 – 2028年5月1日" in committee_text
     assert "1 / 2 (50.0%)" in committee_text
     assert "双职 交叉任职" in committee_text and "业主乙" in committee_text
-    assert "2018-05-01 – 2023-05-01" in committee_text  # the previous term
+    assert "2018年5月1日 – 2023年5月1日" in committee_text  # the previous term
     assert "同步改选：否" in committee_text
     money = section(response, "money")
     assert "业主大会决议〔2026〕1号" in money
-    assert "1500.00" in money and "120.50" in money and "1379.50" in money
+    assert "1,500.00 元" in money and "120.50 元" in money and "1,379.50 元" in money
     assert "横幅" in money and "FP-9" in money
     # The expense form names each allocation with its balance.
     assert re.search(rf'<option value="{funds["compound_a"].pk}">[^<]*879\.50', response.content.decode())
@@ -776,9 +776,15 @@ def test_fund_execution_by_street_and_compound(tree, spent, street_staff, client
     response = client.get(reverse("organizations:fund-execution"))
     assert response.status_code == 200
     assert sorted(rows(response)) == sorted([tree["compound_a"].unit.code, tree["compound_b"].unit.code])
-    assert "1000.00 250.00 750.00 25.0" in " ".join(row_text(response, tree["compound_a"].unit.code).split())
+    assert "1,000.00 元 250.00 元 750.00 元 25.0" in " ".join(row_text(response, tree["compound_a"].unit.code).split())
     totals = dict(re.findall(r'<dd data-total="(\w+)">([^<]*)</dd>', response.content.decode()))
-    assert totals == {"compounds": "2", "allocated": "2000.00", "spent": "1250.00", "balance": "750.00", "rate": "62.5"}
+    assert totals == {
+        "compounds": "2",
+        "allocated": "2,000.00 元",
+        "spent": "1,250.00 元",
+        "balance": "750.00 元",
+        "rate": "62.5",
+    }
 
 
 def test_fund_execution_csv_export(tree, spent, client):

@@ -155,6 +155,27 @@ def test_list_query_count_does_not_grow_with_rows(tree, staff, client):
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
 
 
+def test_list_nests_each_level_under_its_parent_with_the_first_level_open(tree, staff, client):
+    text = body(client.get(reverse("organizations:organization-list")))
+    street = text.split(f'<li class="node" data-code="{tree["street_a"].code}"')[1]
+    # The district is open; the street below it starts closed; its communities are inside it.
+    root = re.search(rf'data-code="{tree["root"].code}" data-depth="0">\s*(<details[^>]*>)', text).group(1)
+    assert root == "<details open>"
+    assert re.match(r'\s*data-depth="1">\s*<details>', street)
+    assert f'data-code="{tree["comm_a"].code}" data-depth="2"' in street.split("</details>")[0]
+    # Names come before codes.
+    assert text.index("甲街道党工委</a>") < text.index(f'<small class="code">{tree["street_a"].code}</small>')
+
+
+def test_a_secretary_sees_the_names_above_but_links_only_what_they_may_open(tree, client):
+    client.force_login(user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"]))
+    text = body(client.get(tree["compound_a"].get_absolute_url()))
+    crumbs = re.search(r'<nav class="path breadcrumb"[^>]*>(.*?)</nav>', text).group(1)
+    assert "区委" in crumbs and "甲街道党工委" in crumbs
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs)
+    assert links[1:] == [(tree["comm_a"].get_absolute_url(), "甲社区党委")]
+
+
 # --- organization detail --------------------------------------------------------------------------
 
 
@@ -164,7 +185,13 @@ def test_detail_shows_path_children_and_units(tree, staff, client):
 
     assert response.status_code == 200
     text = body(response)
-    assert '<p class="path">区委 / 甲街道党工委 / 乙社区党委</p>' in text
+    crumbs = re.search(r'<nav class="path breadcrumb"[^>]*>(.*?)</nav>', text).group(1)
+    # Each level above is a link back up the tree.
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs) == [
+        (reverse("organizations:organization-list"), "组织架构"),
+        (tree["root"].get_absolute_url(), "区委"),
+        (tree["street_a"].get_absolute_url(), "甲街道党工委"),
+    ]
     assert "<h1>乙社区党委</h1>" in text
     assert f"<dd>{tree['comm_b'].code}</dd>" in text
     assert f'<a href="{tree["compound_b"].get_absolute_url()}">乙小区党支部</a>' in text

@@ -1,0 +1,265 @@
+"""On a phone (390×844), as every demo role: no portal page is wider than the screen; ending a post
+asks first and offers the undo; a refused form opens at itself with its message and what was typed."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+from django.utils import timezone
+
+from members import services as member_services
+from members.models import CheckIn, Member, PostKind, VolunteerPost
+from organizations import services
+from organizations.models import Expense, FundAllocation, Role, Unit, UnitType
+from tests.members.factories import make_member
+from tests.organizations.factories import district_tree, user_with_role
+from tests.organizations.test_governance_views import PNG
+from tests.yiling.seeding import FAST_HASHERS, seed
+from yiling.demo import DEMO_PASSWORD
+
+from .helpers import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+ROLES = ("district", "street", "community", "compound", "agency", "merchant")
+#: The portal's page namespaces; the admin has its own layout and is not a phone page.
+PORTAL_NAMESPACES = ("members", "organizations")
+#: POST-only by design: their GET would be a way around the tap that records who saw the data.
+POST_ONLY = {"members:member-reveal"}
+#: Pages of one kind visited per role while following links (the walk checks layouts, not rows).
+PER_SHAPE = 2
+#: A file, not a page.
+DOWNLOADS = {"organizations:expense-receipt"}
+
+WIDTH = "document.scrollingElement.scrollWidth"
+OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; })"
+
+
+def route_names() -> set[str]:
+    """Every named portal route, from the URLconf."""
+    names = set()
+    resolver = get_resolver()
+    for namespace in PORTAL_NAMESPACES:
+        _, sub = resolver.namespace_dict[namespace]
+        names |= {f"{namespace}:{n}" for n in sub.reverse_dict if isinstance(n, str)}
+    return names
+
+
+def route_urls() -> dict[str, str]:
+    """One address for every portal route, filled with demo rows."""
+    compound = Unit.objects.get(code="CP-013")
+    community = compound.parent
+    checkin = CheckIn.objects.order_by("pk").first()
+    post = VolunteerPost.objects.active().order_by("pk").first()
+    member = Member.objects.filter(residence=compound).order_by("pk").first()
+    expense = Expense.objects.exclude(receipt="").order_by("pk").first() or Expense.objects.order_by("pk").first()
+    args = {
+        "members:member-detail": [member.pk],
+        "members:member-reveal": [member.pk],
+        "members:member-call": [member.pk],
+        "members:unit-detail": [community.code],
+        "members:checkin-submit": [compound.code],
+        "members:post-assign": [compound.code],
+        "members:checkin-confirm": [checkin.pk],
+        "members:checkin-return": [checkin.pk],
+        "members:post-end": [post.pk],
+        "organizations:organization-detail": [compound.organization.code],
+        "organizations:expense-receipt": [expense.pk],
+    }
+    urls = {}
+    for name in route_names():
+        if name in args:
+            urls[name] = reverse(name, args=args[name])
+        elif "<" in _pattern(name):
+            urls[name] = reverse(name, args=[compound.code])
+        else:
+            urls[name] = reverse(name)
+    return urls
+
+
+def _pattern(name: str) -> str:
+    namespace, short = name.split(":")
+    _, sub = get_resolver().namespace_dict[namespace]
+    return str(sub.reverse_dict.getlist(short)[0][1])
+
+
+def name_of(path: str) -> str | None:
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        return None
+    return match.view_name if match.namespace in PORTAL_NAMESPACES or match.view_name == "portal-home" else None
+
+
+def test_no_portal_page_is_wider_than_a_phone_for_any_demo_role(live_server, browser, settings):
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.DEBUG = True
+    seed()
+    # The pages as in production: a page out of reach is the portal's own 404, not Django's debug page.
+    settings.DEBUG = False
+    urls = route_urls()
+    assert set(urls) == route_names() and len(urls) >= 20
+    too_wide: list[tuple[str, str, int]] = []
+    failed: list[tuple[str, str, int]] = []
+    visited: set[str] = set()
+    for role in ROLES:
+        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", role)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.locator("form [type=submit]").last.click()
+        page.wait_for_load_state()
+        assert page.locator("header nav").inner_text().count("退出") == 1, role
+        # The routes of the URLconf first, then every page they link to.
+        queue = ["/", *[url for name, url in sorted(urls.items()) if name not in POST_ONLY | DOWNLOADS]]
+        seen: set[str] = set()
+        shapes: Counter[str] = Counter()
+        while queue:
+            path = queue.pop(0)
+            shape = re.sub(r"\d+", "N", urlsplit(path).path) + ("?" if urlsplit(path).query else "")
+            if path in seen or shapes[shape] >= PER_SHAPE:
+                continue
+            seen.add(path)
+            shapes[shape] += 1
+            response = page.goto(f"{live_server.url}{path}")
+            status = response.status if response else 0
+            if status >= 405 or status == 0:
+                failed.append((role, path, status))
+                continue
+            if status == 200:
+                if name := name_of(page.url.removeprefix(live_server.url)):
+                    visited.add(name)
+                if name := name_of(path):
+                    visited.add(name)
+            # Every folded part open: a long option or table inside must not widen the page either.
+            page.evaluate(OPEN_ALL)
+            width = page.evaluate(WIDTH)
+            if width > PHONE["width"]:
+                too_wide.append((role, path, width))
+            for href in page.eval_on_selector_all(
+                "header a[href], main a[href]", "as => as.map(a => a.getAttribute('href'))"
+            ):
+                target = href.split("#")[0]
+                if target.startswith("/") and name_of(target) and name_of(target) not in DOWNLOADS:
+                    if "format=" not in target and target not in seen:
+                        queue.append(target)
+        context.close()
+    assert failed == []
+    assert too_wide == []
+    # Every page of the URLconf was seen by some role (the POST-only reveal and the file aside).
+    assert route_names() - POST_ONLY - DOWNLOADS - visited == set()
+
+
+@pytest.fixture
+def compound_with_a_post():
+    tree = district_tree()
+    compound = tree["compound_a"].unit
+    volunteer = make_member(name="李博", home_organization=tree["compound_a"], residence=compound)
+    for i in range(30):
+        make_member(name=f"住户{i:02d}", home_organization=tree["compound_a"], residence=compound)
+    holding = member_services.volunteer_post_assign(
+        member=volunteer, compound=compound, post=PostKind.PARKING, started_on=date(2025, 3, 1)
+    )
+    user_with_role(Role.COMPOUND_SECRETARY, organization=tree["compound_a"], username="compound")
+    return compound, volunteer, holding
+
+
+def test_ending_a_post_asks_first_and_offers_the_undo(live_server, page, compound_with_a_post):
+    compound, volunteer, holding = compound_with_a_post
+    page.set_viewport_size(PHONE)
+    log_in(page, f"{live_server.url}/members/units/{compound.code}/", "compound")
+    # The posts come first on a phone: the parking post is on the first screen.
+    parking = page.locator(f"li.post[data-post='{PostKind.PARKING}']")
+    assert parking.bounding_box()["y"] < PHONE["height"] * 1.5
+    parking.locator("a.end").click()
+    page.wait_for_load_state()
+
+    # Asked first, told what happens; nothing has ended yet.
+    assert page.locator("h1").inner_text() == "结束李博的停车管理员岗位？"
+    assert "不再担任" in page.locator("p.consequence").inner_text()
+    holding.refresh_from_db()
+    assert holding.ended_on is None
+    assert page.evaluate(WIDTH) <= PHONE["width"]
+    page.locator("form.confirm-action button[type=submit]").click()
+    page.wait_for_load_state()
+
+    message = page.locator("ul.messages li.success")
+    assert message.inner_text().startswith("李博已不再担任停车管理员。")
+    holding.refresh_from_db()
+    assert holding.ended_on == timezone.localdate()
+
+    # The way back: the undo asks too, then gives the post again.
+    message.locator("a.undo").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "重新任命李博为停车管理员？"
+    page.locator("form.confirm-action button[type=submit]").click()
+    page.wait_for_load_state()
+    assert VolunteerPost.objects.active().get(member=volunteer).post == PostKind.PARKING
+
+
+def test_choosing_a_member_from_many_is_typing_a_name(live_server, page, compound_with_a_post):
+    compound, _, _ = compound_with_a_post
+    page.set_viewport_size(PHONE)
+    log_in(page, f"{live_server.url}/members/units/{compound.code}/", "compound")
+    safety = page.locator(f"li.post[data-post='{PostKind.SAFETY}']")
+    select = safety.locator("select[name=member]")
+    assert select.locator("option").count() == 1 + 30  # the prompt and everyone without a post
+    safety.locator("input.type-to-find").fill("住户07")
+    assert select.locator("option").all_inner_texts()[1:] == ["住户07"]
+    assert select.input_value() != ""  # a single match is chosen
+    safety.locator("form.assign button").click()
+    page.wait_for_load_state()
+    assert VolunteerPost.objects.active().get(post=PostKind.SAFETY).member.name == "住户07"
+
+
+def test_a_refused_form_opens_at_itself_with_what_was_typed(live_server, page):
+    tree = district_tree()
+    today = timezone.localdate()
+    services.allocations_grant(year=today.year, granted_on=today.replace(month=1, day=1))
+    fund = FundAllocation.objects.get(organization=tree["compound_a"], year=today.year)
+    compound = tree["compound_a"].unit
+    assert compound.unit_type == UnitType.COMPOUND
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"], username="community")
+    page.set_viewport_size(PHONE)
+    log_in(page, f"{live_server.url}/organizations/compounds/{compound.code}/", "community")
+
+    page.click("details.expense summary")
+    form = page.locator("form.expense")
+    form.locator("select[name=allocation]").select_option(str(fund.pk))
+    form.locator("input[name=amount]").fill("5000")
+    form.locator("input[name=spent_on]").fill(today.isoformat())
+    form.locator("input[name=purpose]").fill("超支的采购")
+    form.locator("input[name=receipt]").set_input_files({"name": "发票.png", "mimeType": "image/png", "buffer": PNG})
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+    # The address ends at the form, so a reload (GET) opens the page there instead of a 405.
+    assert page.url.endswith("#form-expense")
+    box = page.locator("#form-expense")
+    assert box.get_attribute("open") is not None
+    notice = box.locator("p.form-errors")
+    assert "未保存" in notice.inner_text() and "重新选择文件" in notice.inner_text()
+    # The message and the wrong field are on the screen, the cursor in it, what was typed kept.
+    assert page.evaluate(WIDTH) <= PHONE["width"]
+    field = box.locator(".field.invalid").first
+    top = field.bounding_box()["y"]
+    assert 0 <= top < PHONE["height"]
+    assert "余额不足" in field.inner_text()
+    assert page.evaluate("document.activeElement.name") == "amount"
+    assert box.locator("input[name=purpose]").input_value() == "超支的采购"
+    assert box.locator("select[name=allocation]").input_value() == str(fund.pk)
+    assert not Expense.objects.exists()
+
+    # The address opened again (typed, shared, or from the history) is the page at the form, not a 405.
+    response = page.goto(page.url.split("#")[0])
+    assert response.status == 200
+    assert page.locator("h1").inner_text() == compound.name
+    assert page.url.endswith(f"/organizations/compounds/{compound.code}/#form-expense")
