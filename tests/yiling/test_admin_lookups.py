@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -168,6 +168,10 @@ def victim(tree) -> Member:
     )
     viewer = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
     member_services.personal_data_viewed(user=viewer, members=[secretary, worker], purpose="page")
+    # An account the street staff manage, with a phone, in a group: the accounts and groups lists
+    # then have rows a filter on the phone would lose.
+    account = user_with_role(Role.COMPOUND_SECRETARY, organization=tree["compound_a"], phone="13912345678")
+    Group.objects.create(name="小区书记").user_set.add(account)
     return secretary
 
 
