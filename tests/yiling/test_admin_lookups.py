@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -168,6 +168,11 @@ def victim(tree) -> Member:
     )
     viewer = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
     member_services.personal_data_viewed(user=viewer, members=[secretary, worker], purpose="page")
+    # The accounts' phones are personal data too; a permission group (as seed_demo makes them) has
+    # rows for a filter through its accounts to lose.
+    Group.objects.create(name="district staff").user_set.add(viewer)
+    # An account the street staff manage (a secretary in their street), for the accounts admin's rows.
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
     return secretary
 
 

@@ -34,7 +34,15 @@ from tests.members.factories import make_member
 from tests.organizations.factories import district_tree, user_with_role
 from tests.organizations.test_governance_admin import governance_of
 from yiling.admin import SpreadsheetAdminMixin
-from yiling.spreadsheets import CONTENT_TYPES, FORMULA_START, cell_text, escape_formula, unescape_formula, write_table
+from yiling.spreadsheets import (
+    CONTENT_TYPES,
+    FORMULA_START,
+    cell_text,
+    escape_formula,
+    unescape_formula,
+    without_controls,
+    write_table,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +200,8 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
 def test_text_that_would_run_gets_an_apostrophe_and_loses_it_on_the_way_back(text):
     assert escape_formula(text) == "'" + text
     assert unescape_formula(escape_formula(text)) == text
-    assert cell_text(escape_formula(text)) == text
+    # A lone carriage return is a control character, which every import drops (a tab stays).
+    assert cell_text(escape_formula(text)) == without_controls(text)
 
 
 @pytest.mark.parametrize("value", [Decimal("-5.00"), -3, -0.5, date(2024, 1, 1), None, "恒大物业", "'quoted", ""])
