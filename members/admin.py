@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from organizations.models import Organization
+from organizations.selectors import is_district_wide
 from yiling.admin import (
     NotEndedFilter,
     ScopedAdminMixin,
@@ -166,7 +167,23 @@ class MemberAdmin(SpreadsheetAdminMixin, ServiceAdminMixin, ScopedAdminMixin, Si
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Member | None = None) -> tuple[str, ...]:
-        return () if self._shows_full(request, obj) else ("birth_date_masked", "id_number_masked", "phone_masked")
+        if not self._shows_full(request, obj):
+            return ("birth_date_masked", "id_number_masked", "phone_masked")
+        # Changing a member's ID number is adding one by another door: see has_add_permission.
+        return ("id_number",) if obj is not None and not is_district_wide(request.user) else ()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Only users acting for the whole district add members, here as in the roster import.
+
+        The ID number is unique district-wide, so the add form would answer "already exists" for a
+        number held by a member out of the user's sight: one request per number to learn whether a
+        person is a party member. No answer can both refuse that number and tell nothing, short of
+        refusing every new number (which :func:`members.roster.unknown_member_message` does in the
+        import): so street staff and secretaries add no members by hand, and cannot change a
+        member's ID number either; they update the members they can see, and district staff add new
+        members and transfer members in. The import keeps its own rule (see ``has_import_permission``).
+        """
+        return super().has_add_permission(request) and is_district_wide(request.user)
 
     def get_form(self, request: HttpRequest, obj: Member | None = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)

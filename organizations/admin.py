@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from yiling.admin import NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
+from yiling.admin import ChangelistExportMixin, NotEndedFilter, ScopedAdminMixin, ServiceAdminMixin
 from yiling.admin_imports import SignedImportConfirmMixin
 from yiling.resources import LimitedImportMixin
 from yiling.scoping import assignments_of, visible
@@ -76,7 +76,12 @@ class PathChangeList(ChangeList):
 
 
 class ScopedModelAdmin(
-    SignedImportConfirmMixin, LimitedImportMixin, ScopedAdminMixin, ImportExportModelAdmin, SimpleHistoryAdmin
+    SignedImportConfirmMixin,
+    LimitedImportMixin,
+    ChangelistExportMixin,
+    ScopedAdminMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
 ):
     """The base of every domain admin: scoped, importable within bounds (confirming only the user's own
     preview), exportable, with history."""

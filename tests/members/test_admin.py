@@ -308,6 +308,85 @@ def test_add_with_an_id_number_already_on_the_roster_shows_the_form_again(staff,
     assert Member.objects.count() == 1
 
 
+def new_member_data(tree, number: str, **overrides) -> dict[str, str]:
+    """The add form filled in for a new member of compound A with ``number``."""
+    birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    data = member_data(
+        Member(
+            name="王五",
+            gender="male",
+            birth_date=birth,
+            id_number=number,
+            phone="13512345678",
+            joined_on=date(birth.year + 25, 7, 1),
+            status="probationary",
+            category=Category.RETIRED,
+            home_organization=tree["compound_a"],
+            residence=tree["compound_a"].unit,
+        )
+    )
+    data.update(overrides)
+    return data
+
+
+def without_csrf(response) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", response.content)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_street_staff_add_no_members_by_hand_so_a_number_out_of_sight_reads_like_a_new_one(tree, client, full):
+    # Held and living in street B: out of street A's sight.
+    hidden = make_member(name="丙街党员", home_organization=tree["comm_c"], residence=tree["comm_c"].unit)
+    client.force_login(staff_user(tree, full=full, role=Role.STREET_STAFF, organization=tree["street_a"]))
+    url = reverse("admin:members_member_add")
+
+    taken = client.post(url, new_member_data(tree, hidden.id_number))
+    never_used = client.post(url, new_member_data(tree, id_number()))
+
+    # The same answer, to the byte (but the CSRF token, new on every page), for a number someone out
+    # of sight holds and a number nobody holds.
+    assert (taken.status_code, without_csrf(taken)) == (never_used.status_code, without_csrf(never_used))
+    assert taken.status_code == 403
+    assert "already exists" not in body(taken) and "已存在" not in body(taken)
+    assert Member.objects.count() == 1
+    assert client.get(url).status_code == 403
+    changelist = client.get(reverse(CHANGELIST))
+    assert changelist.status_code == 200 and url not in body(changelist)
+    # The roster import stays open to them, for the members they can see.
+    assert reverse("admin:members_member_import") in body(changelist)
+
+
+def test_street_staff_with_the_permission_cannot_change_an_id_number(tree, client, member):
+    hidden = make_member(name="丙街党员", home_organization=tree["comm_c"], residence=tree["comm_c"].unit)
+    client.force_login(staff_user(tree, full=True, role=Role.STREET_STAFF, organization=tree["street_a"]))
+    url = reverse("admin:members_member_change", args=[member.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and member.id_number in body(page)
+    assert 'name="id_number"' not in body(page)
+
+    taken = client.post(url, member_data(member, id_number=hidden.id_number, name="张三丰"))
+    never_used = client.post(url, member_data(member, id_number=id_number(), name="张三丰"))
+
+    assert (taken.status_code, taken["Location"]) == (never_used.status_code, never_used["Location"])
+    assert taken.status_code == 302
+    member.refresh_from_db()
+    assert (member.name, member.id_number) == ("张三丰", member_data(member)["id_number"])
+    assert Member.objects.filter(id_number=hidden.id_number).get() == hidden
+
+
+def test_district_staff_still_add_members_and_change_id_numbers(tree, full_staff, client, member):
+    number = id_number()
+
+    added = client.post(reverse("admin:members_member_add"), new_member_data(tree, number))
+    changed = client.post(
+        reverse("admin:members_member_change", args=[member.pk]), member_data(member, id_number=id_number())
+    )
+
+    assert added.status_code == 302 and Member.objects.filter(id_number=number).exists()
+    assert changed.status_code == 302
+    assert Member.objects.get(pk=member.pk).id_number != member.id_number
+
+
 def test_a_new_holder_of_the_membership_is_recorded_as_a_transfer(tree, staff, client, member):
     url = reverse("admin:members_member_change", args=[member.pk])
     data = member_data(member, home_organization=str(tree["comm_a"].pk))

@@ -168,10 +168,11 @@ def victim(tree) -> Member:
     )
     viewer = user_with_role(Role.DISTRICT_STAFF, organization=tree["root"])
     member_services.personal_data_viewed(user=viewer, members=[secretary, worker], purpose="page")
-    # An account the street staff manage, with a phone, in a group: the accounts and groups lists
-    # then have rows a filter on the phone would lose.
-    account = user_with_role(Role.COMPOUND_SECRETARY, organization=tree["compound_a"], phone="13912345678")
-    Group.objects.create(name="小区书记").user_set.add(account)
+    # The accounts' phones are personal data too; a permission group (as seed_demo makes them) has
+    # rows for a filter through its accounts to lose.
+    Group.objects.create(name="district staff").user_set.add(viewer)
+    # An account the street staff manage (a secretary in their street), for the accounts admin's rows.
+    user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
     return secretary
 
 

@@ -200,7 +200,7 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
 def test_text_that_would_run_gets_an_apostrophe_and_loses_it_on_the_way_back(text):
     assert escape_formula(text) == "'" + text
     assert unescape_formula(escape_formula(text)) == text
-    # The importers read a cell without its control characters (a tab or carriage return is never stored).
+    # A lone carriage return is a control character, which every import drops (a tab stays).
     assert cell_text(escape_formula(text)) == without_controls(text)
 
 
