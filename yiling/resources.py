@@ -27,6 +27,7 @@ from .spreadsheets import (
     escape_formula,
     guarded,
     import_limits,
+    is_placeholder,
     limited_rows,
     more_problems_line,
     no_rows_message,
@@ -172,7 +173,8 @@ class BoundedFormatMixin:
     (``yiling.spreadsheets``), not through tablib, which holds a whole workbook or CSV in memory.
 
     The first row is the header; empty rows are passed over; control characters are removed from
-    text. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
+    text; a cell holding only a placeholder (无, -, / …) is empty, in optional and required columns
+    alike. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
     """
 
     #: The reader of the file's rows.
@@ -190,7 +192,7 @@ class BoundedFormatMixin:
         dataset.headers = headers
         width = len(headers)
         for _line, cells in limited_rows(rows, import_limits().max_library_rows):
-            values = [without_controls(cell) if isinstance(cell, str) else cell for cell in cells[:width]]
+            values = [_cell(cell) for cell in cells[:width]]
             if not any(value not in (None, "") for value in values):
                 continue
             dataset.append(values + [None] * (width - len(values)))
@@ -203,6 +205,16 @@ class BoundedFormatMixin:
 
     def get_read_mode(self) -> str:
         return "rb"
+
+
+def _cell(value: Any) -> Any:
+    """A cell for the library's widgets: control characters removed, a placeholder (无, -, / …) as
+    the empty cell it stands for (``yiling.spreadsheets.PLACEHOLDERS``)."""
+    if not isinstance(value, str):
+        return value
+    if is_placeholder(value):
+        return None
+    return without_controls(value)
 
 
 class BoundedXLSX(BoundedFormatMixin, base_formats.XLSX):

@@ -677,3 +677,47 @@ def test_row_positions_name_the_service_fields():
         "EXTERNAL": "external_organization", "EMPLOYER": "employer_id", "RESIDENCE": "residence_id",
     }  # fmt: skip
     assert {constant: roster.ATTRS[getattr(roster, constant)] for constant in named} == named
+
+
+#: Every placeholder people type for "nothing", as typed (spaces, full-width spaces around some).
+PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000", "——"]
+#: The roster's optional columns, and what a blank one gives a new member.
+OPTIONAL_BLANK = {"性别": None, "民族": "汉族", "出生日期": None, "学历": "", "转正日期": None, "联系电话": ""}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
+    org = tree["comm_a"]
+    rows = [person(org, **dict.fromkeys(OPTIONAL_BLANK, placeholder)) for placeholder in PLACEHOLDERS_TYPED]
+    write = roster_xlsx if fmt == "xlsx" else roster_csv
+
+    result = imported(write(tmp_path / f"roster.{fmt}", rows))
+
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.created == len(PLACEHOLDERS_TYPED)
+    for row in rows:
+        member = Member.objects.get(id_number=row["公民身份号码"])
+        # Blank: sex and birth date from the ID number, the default ethnicity, no phone, no education,
+        # not yet a full member.
+        assert (member.gender, member.birth_date) == (Gender.MALE, birth_date_of(member.id_number))
+        assert (member.ethnicity, member.education, member.phone) == ("汉族", "", "")
+        assert (member.full_member_on, member.status) == (None, MemberStatus.PROBATIONARY)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+def test_a_placeholder_in_a_required_cell_is_reported_as_missing(tree, tmp_path, placeholder):
+    org = tree["comm_a"]
+    required = ["姓名", "公民身份号码", "入党日期", "人员类别"]
+    empty = [person(org, **{column: None}) for column in required]
+    typed = [person(org, **{column: placeholder}) for column in required]
+
+    result = imported(roster_xlsx(tmp_path / "roster.xlsx", empty + typed))
+
+    lines = [(p.row, p.column, p.reason) for p in result.problems]
+    by_empty = [(column, reason) for row, column, reason in lines if row < 3 + len(required)]
+    by_placeholder = [(column, reason) for row, column, reason in lines if row >= 3 + len(required)]
+    assert [column for column, _reason in by_empty] == required
+    assert by_placeholder == by_empty
+    assert Member.objects.count() == 0
