@@ -49,7 +49,16 @@ from yiling.spreadsheets import parse_date as _date
 from . import services
 from .idnumbers import birth_date_of, is_male, validate_id_number
 from .idnumbers import normalize as normalize_id
-from .models import EMPLOYER_TYPES, RESIDENCE_TYPES, Category, Education, Gender, Member, MemberStatus
+from .models import (
+    EMPLOYER_TYPES,
+    RESIDENCE_TYPES,
+    Category,
+    Education,
+    Gender,
+    Member,
+    MemberStatus,
+    future_date_message,
+)
 
 #: Rows per query: existing members are read, and new ones written, this many at a time.
 BATCH_SIZE = 2000
@@ -479,6 +488,10 @@ class _RosterImport(SheetImport):
             self.problem(row, BIRTH, str(exc))
             row.values[BIRTH] = BAD
             return
+        if given is not None and given > timezone.localdate():
+            self.problem(row, BIRTH, future_date_message("birth_date"))
+            row.values[BIRTH] = BAD
+            return
         if number is BAD:
             row.values[BIRTH] = given or BAD
             return
@@ -582,6 +595,12 @@ class _RosterImport(SheetImport):
     def check_rules(self, row: Row, values: list[Any]) -> None:
         """Member's check constraints, on the values the member will have."""
         born, joined, full = values[BIRTH], values[JOINED], values[FULL]
+        today = timezone.localdate()
+        for attr, value in ((BIRTH, born), (JOINED, joined), (FULL, full)):
+            if isinstance(value, date) and value > today:
+                # The birth date comes from the ID number when the file has no 出生日期 column.
+                column = ID if attr == BIRTH and BIRTH not in self.columns else attr
+                self.problem(row, column, future_date_message(ATTRS[attr]))
         if isinstance(born, date) and isinstance(joined, date) and joined <= born:
             self.problem(row, JOINED, self.messages["joined_after_birth"])
         if isinstance(joined, date) and isinstance(full, date) and full < joined:

@@ -721,3 +721,33 @@ def test_a_placeholder_in_a_required_cell_is_reported_as_missing(tree, tmp_path,
     assert [column for column, _reason in by_empty] == required
     assert by_placeholder == by_empty
     assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_date_in_the_future_is_refused_with_row_and_column_named(tree, tmp_path, fmt):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    org = tree["comm_a"]
+    rows = [
+        person(org, 出生日期=tomorrow),
+        person(org, 入党日期=tomorrow, 转正日期=None),
+        person(org, 转正日期=tomorrow),
+        person(org, 入党日期=timezone.localdate().isoformat(), 转正日期=None),  # today is fine
+    ]
+    write = roster_xlsx if fmt == "xlsx" else roster_csv
+
+    path = write(tmp_path / f"roster.{fmt}", rows)
+    result = imported(path)
+
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (3, "出生日期", "birth date cannot be in the future: give a day up to today."),
+        (4, "入党日期", "date joined the party cannot be in the future: give a day up to today."),
+        (5, "转正日期", "date made full member cannot be in the future: give a day up to today."),
+    ]
+    assert Member.objects.count() == 0
+    with translation.override("zh-hans"):
+        assert str(imported(path).problems[1]) == "第 4 行，入党日期 列：入党日期不能晚于今天：请填写今天或以前的日期。"
