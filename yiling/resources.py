@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import widgets
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 from .scoping import is_scoped, visible
 from .spreadsheets import (
@@ -229,6 +230,15 @@ class BoundedCSV(BoundedFormatMixin, base_formats.CSV):
 BOUNDED_FORMATS: dict[str, type[BoundedFormatMixin]] = {"xlsx": BoundedXLSX, "csv": BoundedCSV}
 
 
+class HeaderLabelExportForm(SelectableFieldsExportForm):
+    """The admin's export form with each field's box labelled by its column header as the file has
+    it (代码), not by the library's "Code (代码)" made of the English attribute name."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field is not None and field.column_name else field_name
+
+
 class LimitedUploadMixin(forms.Form):
     """Refuses an ``import_file`` over the size limit before the import reads it."""
 
@@ -252,7 +262,10 @@ class LimitedImportMixin:
     (``max_library_rows``) or columns and an empty file; and their reason is shown on the form in
     place of the library's "… encountered while trying to read file". Formats without a bounded reader
     are not offered. The preview lists the first ``max_problems`` invalid rows and counts the rest.
+    The export form names the fields by their Chinese column headers (:class:`HeaderLabelExportForm`).
     """
+
+    export_form_class = HeaderLabelExportForm
 
     def import_action(self, request: Any, **kwargs: Any) -> Any:
         response = super().import_action(request, **kwargs)  # type: ignore[misc]

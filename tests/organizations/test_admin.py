@@ -215,3 +215,30 @@ def test_admin_index_shows_the_site_header(staff, client):
         assert "夷陵区城市基层党建综合体" in header.group(1)
     else:
         assert header.group(1) == "Yiling District Urban Grassroots Party-Building Complex"
+
+
+@pytest.mark.parametrize(
+    ("model", "headers"),
+    [
+        ("organization", ["代码", "名称", "类别", "上级组织代码", "所在单位代码", "成立日期", "是否有效", "路径"]),
+        ("unit", ["代码", "名称", "类型", "所属单位代码", "负责党组织代码", "户数", "人数", "地址", "物业公司代码"]),
+        ("propertycompany", ["代码", "名称", "红色物业", "党组织代码", "联系人"]),
+        ("ownerscommittee", ["小区编码", "小区名称", "成立日期", "届满日期", "备注", "当前届"]),
+    ],
+)
+def test_import_and_export_pages_name_the_fields_by_their_chinese_headers(client, model, headers):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    with translation.override("zh-hans"):
+        export_page = body(client.get(f"/admin/organizations/{model}/export/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+        import_page = body(client.get(f"/admin/organizations/{model}/import/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+
+    labels = [
+        html.unescape(label) for label in re.findall(r"<label for=\"id_\w+resource_\w+\">([^<]*)</label>", export_page)
+    ]
+    assert [label for label in labels if label in headers] == [h for h in headers if h in labels]
+    assert set(headers) <= set(labels), labels
+    assert not [label for label in labels if re.search(r"[A-Za-z]", label)], labels
+    listed = re.search(r"<code>([^<]*)</code>", import_page)
+    assert listed and set(headers) <= set(html.unescape(listed[1]).split(", ")), import_page[-3000:]
