@@ -90,6 +90,12 @@ _COLUMNS = (
     ("居住小区", RESIDENCE),
 )
 ROSTER_COLUMNS = [header for header, _attr in _COLUMNS]
+#: The export's columns: the roster's, each code followed by the name it stands for (which the
+#: import does not read: the code decides).
+NAME_COLUMNS = {HOME: "所在党支部名称", EMPLOYER: "工作单位名称", RESIDENCE: "居住小区名称"}
+EXPORT_COLUMNS = [
+    header for header, attr in _COLUMNS for header in (header, NAME_COLUMNS.get(attr)) if header is not None
+]
 HEADERS = {attr: header for header, attr in _COLUMNS}
 
 #: Other headers seen in the district's rosters.
@@ -761,40 +767,45 @@ def import_roster(
 # --- the export ------------------------------------------------------------------------------------
 
 
-def _export_values(member: Member, *, full: bool) -> list[str]:
+def _export_values(member: Member, *, full: bool) -> list[Any]:
     def code(related: Any) -> str:
         return related.code if related is not None else ""
 
-    def day(value: date | None) -> str:
-        return value.isoformat() if value else ""
+    def name(related: Any) -> str:
+        return related.name if related is not None else ""
 
     return [
         member.name,
         _choice_display(GENDER, member.gender),
         member.ethnicity,
-        day(member.birth_date) if full else mask_birth_date(member.birth_date),
+        member.birth_date if full else mask_birth_date(member.birth_date),
         member.id_number if full else mask_id_number(member.id_number),
         member.phone if full else mask_phone(member.phone),
         _choice_display(EDUCATION, member.education),
-        day(member.joined_on),
-        day(member.full_member_on),
+        member.joined_on,
+        member.full_member_on or "",
         _choice_display(STATUS, member.status),
         _choice_display(CATEGORY, member.category),
         code(member.home_organization),
+        name(member.home_organization),
         member.external_organization,
         code(member.employer),
+        name(member.employer),
         code(member.residence),
+        name(member.residence),
     ]
 
 
 def export_roster(queryset: Any, *, fmt: str, full: bool) -> bytes:
     """The members of ``queryset`` as a roster file ("xlsx" or "csv", UTF-8 with BOM), one query.
 
-    Organizations and units are written by code, so the file imports back unambiguously. Without
+    Organizations and units are written by code, so the file imports back unambiguously, each with its
+    name in the next column for the reader (the import passes over it). Dates are date cells in XLSX,
+    YYYY-MM-DD in CSV; the columns are as wide as what they hold. Without
     ``full`` ID numbers, birth dates and phones are masked, and such a file cannot be imported back.
     """
     if fmt not in ("xlsx", "csv"):
         raise ValueError(f"unknown roster format {fmt!r}")
     members = queryset.select_related("home_organization", "employer", "residence").iterator(chunk_size=BATCH_SIZE)
     rows = (_export_values(member, full=full) for member in members)
-    return write_table(ROSTER_COLUMNS, rows, fmt=fmt, title="党员花名册")
+    return write_table(EXPORT_COLUMNS, rows, fmt=fmt, title="党员花名册")

@@ -737,10 +737,40 @@ def unescape_formula(value: Any) -> Any:
     return value
 
 
+#: The number format of a date cell in an export.
+DATE_FORMAT = "yyyy-mm-dd"
+#: Rows whose contents set the columns' widths (the file is written as the rows come).
+WIDTH_SAMPLE_ROWS = 500
+_MAX_WIDTH = 60
+
+
+def text_width(value: Any) -> int:
+    """How wide ``value`` shows in a spreadsheet, in the width of a digit: a CJK (wide) character
+    counts two; a date ten."""
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value)
+    longest = max(text.split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def column_widths(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[float]:
+    """The width of each column that shows its header and the ``rows`` given whole, within bounds."""
+    widths = [text_width(h) for h in headers]
+    for values in rows:
+        for i, value in enumerate(values[: len(widths)]):
+            widths[i] = max(widths[i], text_width(value))
+    return [min(max(w, 4) + 2, _MAX_WIDTH) for w in widths]
+
+
 def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: str, title: str) -> bytes:
     """A header row and ``rows`` as an XLSX workbook (one sheet named ``title``) or a CSV file (UTF-8
     with BOM, which Excel opens as such). Text that a spreadsheet would run as a formula stays text
-    (``escape_formula``)."""
+    (``escape_formula``). In XLSX a date is a date cell (``DATE_FORMAT``), and the columns are as wide
+    as their header and the first rows' contents (CJK characters counting double); in CSV a date is
+    written YYYY-MM-DD."""
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
@@ -751,12 +781,32 @@ def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: s
     if fmt != "xlsx":
         raise ValueError(f"unknown spreadsheet format {fmt!r}")
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
+    rows = iter(rows)
+    sample = [list(values) for _n, values in zip(range(WIDTH_SAMPLE_ROWS), rows, strict=False)]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
+    for index, width in enumerate(column_widths(headers, sample), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def cells(values: Sequence[Any]) -> list[Any]:
+        row: list[Any] = []
+        for value in values:
+            if isinstance(value, date) and not isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value)
+                cell.number_format = DATE_FORMAT
+                row.append(cell)
+            else:
+                row.append(escape_formula(value))
+        return row
+
     sheet.append(list(headers))
+    for values in sample:
+        sheet.append(cells(values))
     for values in rows:
-        sheet.append([escape_formula(v) for v in values])
+        sheet.append(cells(values))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from members.idnumbers import birth_date_of
 from members.models import Category, Education, Gender, Member, MemberStatus
-from members.roster import BATCH_SIZE, ROSTER_COLUMNS, export_roster, import_roster
+from members.roster import BATCH_SIZE, EXPORT_COLUMNS, export_roster, import_roster
 from organizations.models import Role
 from tests.members.factories import id_number, make_member
 from tests.organizations.factories import make_org, user_with_role
@@ -279,20 +279,60 @@ def test_export_imports_back_unchanged(tree, tmp_path):
 
 
 @pytest.mark.django_db
-def test_export_writes_the_roster_columns_as_text(tree):
-    member = make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, phone="13912345678")
+def test_export_writes_codes_with_names_dates_as_date_cells_and_numbers_as_text(tree):
+    member = make_member(
+        home_organization=tree["comm_a"],
+        residence=tree["compound_a"].unit,
+        employer=tree["agency"],
+        phone="13912345678",
+    )
 
     sheet = load_workbook(io.BytesIO(export_roster(Member.objects.all(), fmt="xlsx", full=True))).active
     header, row = list(sheet.iter_rows(values_only=True))
 
-    assert list(header) == ROSTER_COLUMNS
+    assert list(header) == EXPORT_COLUMNS
+    assert EXPORT_COLUMNS[11:18] == [
+        "所在党支部",
+        "所在党支部名称",
+        "区外组织关系",
+        "工作单位",
+        "工作单位名称",
+        "居住小区",
+        "居住小区名称",
+    ]
     values = dict(zip(header, row, strict=True))
     assert values["公民身份号码"] == member.id_number
     assert values["联系电话"] == "13912345678"
-    assert values["出生日期"] == member.birth_date.isoformat()
     assert (values["性别"], values["党员状态"], values["人员类别"]) == ("男", "正式党员", "退休党员")
-    assert values["所在党支部"] == tree["comm_a"].code
-    assert values["居住小区"] == tree["compound_a"].unit.code
+    assert (values["所在党支部"], values["所在党支部名称"]) == (tree["comm_a"].code, tree["comm_a"].name)
+    assert (values["居住小区"], values["居住小区名称"]) == (tree["compound_a"].unit.code, tree["compound_a"].unit.name)
+    assert (values["工作单位"], values["工作单位名称"]) == (tree["agency"].code, tree["agency"].name)
+    # Real date cells, shown as dates.
+    dates = {h: c for h, c in zip(header, next(sheet.iter_rows(min_row=2)), strict=True) if "日期" in h}
+    assert {h: (c.value.date(), c.is_date, c.number_format) for h, c in dates.items()} == {
+        "出生日期": (member.birth_date, True, "yyyy-mm-dd"),
+        "入党日期": (date(2005, 7, 1), True, "yyyy-mm-dd"),
+        "转正日期": (date(2006, 7, 1), True, "yyyy-mm-dd"),
+    }
+    assert sheet["E2"].data_type == "s" and sheet["F2"].data_type == "s"  # ID number and phone stay text
+
+
+@pytest.mark.django_db
+def test_export_columns_are_as_wide_as_what_they_hold(tree):
+    make_member(home_organization=tree["comm_a"], external_organization="", name="欧阳娜娜")
+    long_name = "宜昌市夷陵区小溪塔街道某某社区第一网格党支部"
+    make_member(home_organization=None, external_organization=long_name)
+
+    sheet = load_workbook(io.BytesIO(export_roster(Member.objects.all(), fmt="xlsx", full=True))).active
+    width = {sheet.cell(row=1, column=i).value: sheet.column_dimensions[chr(64 + i)].width for i in range(1, 19)}
+
+    # CJK characters count double, a date ten digits, an ID number eighteen.
+    assert width["区外组织关系"] == 2 * len(long_name) + 2
+    assert width["公民身份号码"] == 18 + 2
+    assert width["入党日期"] == 10 + 2
+    assert width["姓名"] == 2 * len("欧阳娜娜") + 2
+    assert width["所在党支部名称"] >= 2 * len(tree["comm_a"].name) + 2
+    assert width["性别"] == 6  # the narrowest column still shows its header
 
 
 @pytest.mark.django_db
@@ -319,7 +359,7 @@ def exported_rows(data: bytes, fmt: str) -> list[dict]:
         header, *rows = load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
     else:
         header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
-    assert list(header) == ROSTER_COLUMNS
+    assert list(header) == EXPORT_COLUMNS
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
