@@ -240,5 +240,23 @@ def test_import_and_export_pages_name_the_fields_by_their_chinese_headers(client
     assert [label for label in labels if label in headers] == [h for h in headers if h in labels]
     assert set(headers) <= set(labels), labels
     assert not [label for label in labels if re.search(r"[A-Za-z]", label)], labels
+    assert "全选" in export_page and "Select all" not in export_page
     listed = re.search(r"<code>([^<]*)</code>", import_page)
     assert listed and set(headers) <= set(html.unescape(listed[1]).split(", ")), import_page[-3000:]
+
+    # The files the export page gives: the same headers, in XLSX and CSV.
+    import csv
+    import io
+
+    import openpyxl
+
+    url = f"/admin/organizations/{model}/export/"
+    form = client.get(url).context["form"]
+    selected = {name: "on" for name, field in form.fields.items() if getattr(field, "is_selectable_field", False)}
+    choices = {str(label).lower(): index for index, label in form.fields["format"].choices if index != ""}
+    xlsx = client.post(url, {"format": choices["xlsx"], "resource": "0", **selected}).content
+    csv_file = client.post(url, {"format": choices["csv"], "resource": "0", **selected}).content
+    xlsx_header = next(openpyxl.load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    csv_header = next(csv.reader(io.StringIO(csv_file.decode("utf-8-sig"))))
+    assert set(headers) <= set(xlsx_header) and list(xlsx_header) == csv_header
+    assert not [h for h in csv_header if re.search(r"[A-Za-z]", h)], csv_header
