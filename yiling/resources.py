@@ -269,7 +269,21 @@ class LimitedImportMixin:
 
     def import_action(self, request: Any, **kwargs: Any) -> Any:
         response = super().import_action(request, **kwargs)  # type: ignore[misc]
-        result = (getattr(response, "context_data", None) or {}).get("result")
+        context = getattr(response, "context_data", None) or {}
+        if context.get("fields_list"):
+            # "This importer will import the following fields" lists only what an import reads, not
+            # the columns an export adds for the reader (路径, 小区名称 …).
+            readonly = {
+                str(f.column_name)
+                for resource_class in self.get_import_resource_classes(request)  # type: ignore[attr-defined]
+                for f in resource_class().fields.values()
+                if f.readonly
+            }
+            context["fields_list"] = [
+                (name, [column for column in columns if str(column) not in readonly])
+                for name, columns in context["fields_list"]
+            ]
+        result = context.get("result")
         limit = import_limits().max_problems
         if result is not None and len(result.invalid_rows) > limit:
             hidden = len(result.invalid_rows) - limit
