@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -60,6 +62,17 @@ class MemberQuerySet(ScopedQuerySet):
     def living_in(self, unit) -> MemberQuerySet:  # type: ignore[no-untyped-def]
         """Members living in ``unit``, or for a community in it or any of its compounds."""
         return self.filter(Q(residence=unit) | Q(residence__parent=unit))
+
+
+#: Dates of a member's life that cannot lie ahead: born, joined the party, made a full member.
+PAST_DATE_FIELDS = ("birth_date", "joined_on", "full_member_on")
+
+
+def future_date_message(name: str) -> str:
+    """Why a date in ``PAST_DATE_FIELDS`` cannot be after today, naming the field (出生日期 …)."""
+    return gettext("%(field)s cannot be in the future: give a day up to today.") % {
+        "field": Member._meta.get_field(name).verbose_name
+    }
 
 
 class Member(OneQueryCheckConstraints, models.Model):
@@ -199,6 +212,11 @@ class Member(OneQueryCheckConstraints, models.Model):
         if self.residence_id and self.residence.unit_type not in RESIDENCE_TYPES:
             errors["residence"] = _("A member lives in a compound or a community.")
         errors.update(self._id_number_mismatches())
+        today = timezone.localdate()
+        for name in PAST_DATE_FIELDS:
+            value = getattr(self, name)
+            if value is not None and value > today:
+                errors[name] = future_date_message(name)  # said rather than "does not match the ID number"
         if errors:
             raise ValidationError(errors)
 

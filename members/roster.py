@@ -49,7 +49,16 @@ from yiling.spreadsheets import parse_date as _date
 from . import services
 from .idnumbers import birth_date_of, is_male, validate_id_number
 from .idnumbers import normalize as normalize_id
-from .models import EMPLOYER_TYPES, RESIDENCE_TYPES, Category, Education, Gender, Member, MemberStatus
+from .models import (
+    EMPLOYER_TYPES,
+    RESIDENCE_TYPES,
+    Category,
+    Education,
+    Gender,
+    Member,
+    MemberStatus,
+    future_date_message,
+)
 
 #: Rows per query: existing members are read, and new ones written, this many at a time.
 BATCH_SIZE = 2000
@@ -81,6 +90,12 @@ _COLUMNS = (
     ("居住小区", RESIDENCE),
 )
 ROSTER_COLUMNS = [header for header, _attr in _COLUMNS]
+#: The export's columns: the roster's, each code followed by the name it stands for (which the
+#: import does not read: the code decides).
+NAME_COLUMNS = {HOME: "所在党支部名称", EMPLOYER: "工作单位名称", RESIDENCE: "居住小区名称"}
+EXPORT_COLUMNS = [
+    header for header, attr in _COLUMNS for header in (header, NAME_COLUMNS.get(attr)) if header is not None
+]
 HEADERS = {attr: header for header, attr in _COLUMNS}
 
 #: Other headers seen in the district's rosters.
@@ -184,7 +199,7 @@ def _name(value: Any) -> str:
 def _id_number(value: Any) -> str:
     if isinstance(value, float):
         raise _Invalid(_float_message())
-    text = normalize_id(value)
+    text = normalize_id(_text(value))  # through cell_text: a placeholder (无, -) is an empty cell
     if text[:1] == "'":
         text = text[1:]
     if not text:
@@ -479,6 +494,10 @@ class _RosterImport(SheetImport):
             self.problem(row, BIRTH, str(exc))
             row.values[BIRTH] = BAD
             return
+        if given is not None and given > timezone.localdate():
+            self.problem(row, BIRTH, future_date_message("birth_date"))
+            row.values[BIRTH] = BAD
+            return
         if number is BAD:
             row.values[BIRTH] = given or BAD
             return
@@ -582,6 +601,12 @@ class _RosterImport(SheetImport):
     def check_rules(self, row: Row, values: list[Any]) -> None:
         """Member's check constraints, on the values the member will have."""
         born, joined, full = values[BIRTH], values[JOINED], values[FULL]
+        today = timezone.localdate()
+        for attr, value in ((BIRTH, born), (JOINED, joined), (FULL, full)):
+            if isinstance(value, date) and value > today:
+                # The birth date comes from the ID number when the file has no 出生日期 column.
+                column = ID if attr == BIRTH and BIRTH not in self.columns else attr
+                self.problem(row, column, future_date_message(ATTRS[attr]))
         if isinstance(born, date) and isinstance(joined, date) and joined <= born:
             self.problem(row, JOINED, self.messages["joined_after_birth"])
         if isinstance(joined, date) and isinstance(full, date) and full < joined:
@@ -742,40 +767,45 @@ def import_roster(
 # --- the export ------------------------------------------------------------------------------------
 
 
-def _export_values(member: Member, *, full: bool) -> list[str]:
+def _export_values(member: Member, *, full: bool) -> list[Any]:
     def code(related: Any) -> str:
         return related.code if related is not None else ""
 
-    def day(value: date | None) -> str:
-        return value.isoformat() if value else ""
+    def name(related: Any) -> str:
+        return related.name if related is not None else ""
 
     return [
         member.name,
         _choice_display(GENDER, member.gender),
         member.ethnicity,
-        day(member.birth_date) if full else mask_birth_date(member.birth_date),
+        member.birth_date if full else mask_birth_date(member.birth_date),
         member.id_number if full else mask_id_number(member.id_number),
         member.phone if full else mask_phone(member.phone),
         _choice_display(EDUCATION, member.education),
-        day(member.joined_on),
-        day(member.full_member_on),
+        member.joined_on,
+        member.full_member_on or "",
         _choice_display(STATUS, member.status),
         _choice_display(CATEGORY, member.category),
         code(member.home_organization),
+        name(member.home_organization),
         member.external_organization,
         code(member.employer),
+        name(member.employer),
         code(member.residence),
+        name(member.residence),
     ]
 
 
 def export_roster(queryset: Any, *, fmt: str, full: bool) -> bytes:
     """The members of ``queryset`` as a roster file ("xlsx" or "csv", UTF-8 with BOM), one query.
 
-    Organizations and units are written by code, so the file imports back unambiguously. Without
+    Organizations and units are written by code, so the file imports back unambiguously, each with its
+    name in the next column for the reader (the import passes over it). Dates are date cells in XLSX,
+    YYYY-MM-DD in CSV; the columns are as wide as what they hold. Without
     ``full`` ID numbers, birth dates and phones are masked, and such a file cannot be imported back.
     """
     if fmt not in ("xlsx", "csv"):
         raise ValueError(f"unknown roster format {fmt!r}")
     members = queryset.select_related("home_organization", "employer", "residence").iterator(chunk_size=BATCH_SIZE)
     rows = (_export_values(member, full=full) for member in members)
-    return write_table(ROSTER_COLUMNS, rows, fmt=fmt, title="党员花名册")
+    return write_table(EXPORT_COLUMNS, rows, fmt=fmt, title="党员花名册")

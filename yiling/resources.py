@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from import_export import widgets
 from import_export.formats import base_formats
+from import_export.forms import SelectableFieldsExportForm
 
 from .scoping import is_scoped, visible
 from .spreadsheets import (
@@ -27,6 +28,7 @@ from .spreadsheets import (
     escape_formula,
     guarded,
     import_limits,
+    is_placeholder,
     limited_rows,
     more_problems_line,
     no_rows_message,
@@ -172,7 +174,8 @@ class BoundedFormatMixin:
     (``yiling.spreadsheets``), not through tablib, which holds a whole workbook or CSV in memory.
 
     The first row is the header; empty rows are passed over; control characters are removed from
-    text. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
+    text; a cell holding only a placeholder (无, -, / …) is empty, in optional and required columns
+    alike. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
     """
 
     #: The reader of the file's rows.
@@ -190,7 +193,7 @@ class BoundedFormatMixin:
         dataset.headers = headers
         width = len(headers)
         for _line, cells in limited_rows(rows, import_limits().max_library_rows):
-            values = [without_controls(cell) if isinstance(cell, str) else cell for cell in cells[:width]]
+            values = [_cell(cell) for cell in cells[:width]]
             if not any(value not in (None, "") for value in values):
                 continue
             dataset.append(values + [None] * (width - len(values)))
@@ -205,6 +208,16 @@ class BoundedFormatMixin:
         return "rb"
 
 
+def _cell(value: Any) -> Any:
+    """A cell for the library's widgets: control characters removed, a placeholder (无, -, / …) as
+    the empty cell it stands for (``yiling.spreadsheets.PLACEHOLDERS``)."""
+    if not isinstance(value, str):
+        return value
+    if is_placeholder(value):
+        return None
+    return without_controls(value)
+
+
 class BoundedXLSX(BoundedFormatMixin, base_formats.XLSX):
     rows = staticmethod(xlsx_rows)
 
@@ -215,6 +228,15 @@ class BoundedCSV(BoundedFormatMixin, base_formats.CSV):
 
 #: The bounded format that replaces each import format, by file extension.
 BOUNDED_FORMATS: dict[str, type[BoundedFormatMixin]] = {"xlsx": BoundedXLSX, "csv": BoundedCSV}
+
+
+class HeaderLabelExportForm(SelectableFieldsExportForm):
+    """The admin's export form with each field's box labelled by its column header as the file has
+    it (代码), not by the library's "Code (代码)" made of the English attribute name."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return str(field.column_name) if field is not None and field.column_name else field_name
 
 
 class LimitedUploadMixin(forms.Form):
@@ -240,11 +262,28 @@ class LimitedImportMixin:
     (``max_library_rows``) or columns and an empty file; and their reason is shown on the form in
     place of the library's "… encountered while trying to read file". Formats without a bounded reader
     are not offered. The preview lists the first ``max_problems`` invalid rows and counts the rest.
+    The export form names the fields by their Chinese column headers (:class:`HeaderLabelExportForm`).
     """
+
+    export_form_class = HeaderLabelExportForm
 
     def import_action(self, request: Any, **kwargs: Any) -> Any:
         response = super().import_action(request, **kwargs)  # type: ignore[misc]
-        result = (getattr(response, "context_data", None) or {}).get("result")
+        context = getattr(response, "context_data", None) or {}
+        if context.get("fields_list"):
+            # "This importer will import the following fields" lists only what an import reads, not
+            # the columns an export adds for the reader (路径, 小区名称 …).
+            readonly = {
+                str(f.column_name)
+                for resource_class in self.get_import_resource_classes(request)  # type: ignore[attr-defined]
+                for f in resource_class().fields.values()
+                if f.readonly
+            }
+            context["fields_list"] = [
+                (name, [column for column in columns if str(column) not in readonly])
+                for name, columns in context["fields_list"]
+            ]
+        result = context.get("result")
         limit = import_limits().max_problems
         if result is not None and len(result.invalid_rows) > limit:
             hidden = len(result.invalid_rows) - limit

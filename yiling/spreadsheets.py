@@ -91,9 +91,26 @@ class FileProblem(Exception):
 
 # --- cells -----------------------------------------------------------------------------------------
 
+#: What people write in a cell that has nothing to say ("none", "empty", a dash, a slash), compared
+#: after NFKC (so the full-width －, ／ and spaces count too). Such a cell reads as an empty one, in
+#: every column: an optional cell is blank, a required cell is missing (with the empty cell's
+#: message), and free text (an address, a note) holding only a placeholder is blank as well.
+PLACEHOLDERS = frozenset({"无", "空", "暂无", "—", "——", "–", "-", "--", "/"})
+
+
+def is_placeholder(value: Any) -> bool:
+    """Whether a cell holds only a placeholder (see :data:`PLACEHOLDERS`)."""
+    if not isinstance(value, str) or len(value) > 20:
+        return False
+    text = unicodedata.normalize("NFKC", value).strip()
+    if text[:1] == "'" and text[1:2] in FORMULA_START:
+        text = text[1:]
+    return text in PLACEHOLDERS
+
 
 def cell_text(value: Any) -> str:
-    """A cell as text: NFKC (full-width digits and letters to ASCII), stripped."""
+    """A cell as text: NFKC (full-width digits and letters to ASCII), stripped; a placeholder
+    (无, -, / …, see :data:`PLACEHOLDERS`) is empty."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -102,12 +119,13 @@ def cell_text(value: Any) -> str:
     # The exports protect text that Excel would take for a formula with a leading apostrophe.
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
-    return text
+    return "" if text in PLACEHOLDERS else text
 
 
 def plain_text(value: Any) -> str:
     """A cell as text as written, stripped: for names and addresses, where full-width punctuation
-    ("恒大绿洲（一期）") is part of the name and must come back as it was exported."""
+    ("恒大绿洲（一期）") is part of the name and must come back as it was exported. A placeholder
+    is empty, as in :func:`cell_text`."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -115,7 +133,7 @@ def plain_text(value: Any) -> str:
     text = without_controls(str(value)).strip()
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
-    return text
+    return "" if is_placeholder(text) else text
 
 
 def header_key(text: str) -> str:
@@ -125,7 +143,7 @@ def header_key(text: str) -> str:
 
 def parse_date(value: Any) -> date | None:
     """A date cell as people write it (2021-05-01, 2021.5.1, 20210501, 2021年5月1日, an Excel date);
-    None when empty. A month alone ("2001.07") is the first of the month."""
+    None when empty or a placeholder (无, -, /). A month alone ("2001.07") is the first of the month."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -719,10 +737,40 @@ def unescape_formula(value: Any) -> Any:
     return value
 
 
+#: The number format of a date cell in an export.
+DATE_FORMAT = "yyyy-mm-dd"
+#: Rows whose contents set the columns' widths (the file is written as the rows come).
+WIDTH_SAMPLE_ROWS = 500
+_MAX_WIDTH = 60
+
+
+def text_width(value: Any) -> int:
+    """How wide ``value`` shows in a spreadsheet, in the width of a digit: a CJK (wide) character
+    counts two; a date ten."""
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    text = "" if value is None else str(value)
+    longest = max(text.split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def column_widths(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[float]:
+    """The width of each column that shows its header and the ``rows`` given whole, within bounds."""
+    widths = [text_width(h) for h in headers]
+    for values in rows:
+        for i, value in enumerate(values[: len(widths)]):
+            widths[i] = max(widths[i], text_width(value))
+    return [min(max(w, 4) + 2, _MAX_WIDTH) for w in widths]
+
+
 def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: str, title: str) -> bytes:
     """A header row and ``rows`` as an XLSX workbook (one sheet named ``title``) or a CSV file (UTF-8
     with BOM, which Excel opens as such). Text that a spreadsheet would run as a formula stays text
-    (``escape_formula``)."""
+    (``escape_formula``). In XLSX a date is a date cell (``DATE_FORMAT``), and the columns are as wide
+    as their header and the first rows' contents (CJK characters counting double); in CSV a date is
+    written YYYY-MM-DD."""
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.writer(out)
@@ -733,12 +781,32 @@ def write_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, fmt: s
     if fmt != "xlsx":
         raise ValueError(f"unknown spreadsheet format {fmt!r}")
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
+    rows = iter(rows)
+    sample = [list(values) for _n, values in zip(range(WIDTH_SAMPLE_ROWS), rows, strict=False)]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title)
+    for index, width in enumerate(column_widths(headers, sample), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def cells(values: Sequence[Any]) -> list[Any]:
+        row: list[Any] = []
+        for value in values:
+            if isinstance(value, date) and not isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value)
+                cell.number_format = DATE_FORMAT
+                row.append(cell)
+            else:
+                row.append(escape_formula(value))
+        return row
+
     sheet.append(list(headers))
+    for values in sample:
+        sheet.append(cells(values))
     for values in rows:
-        sheet.append([escape_formula(v) for v in values])
+        sheet.append(cells(values))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -18,7 +18,7 @@ from openpyxl import Workbook, load_workbook
 
 from members.idnumbers import birth_date_of
 from members.models import Category, Education, Gender, Member, MemberStatus
-from members.roster import BATCH_SIZE, ROSTER_COLUMNS, export_roster, import_roster
+from members.roster import BATCH_SIZE, EXPORT_COLUMNS, export_roster, import_roster
 from organizations.models import Role
 from tests.members.factories import id_number, make_member
 from tests.organizations.factories import make_org, user_with_role
@@ -279,20 +279,60 @@ def test_export_imports_back_unchanged(tree, tmp_path):
 
 
 @pytest.mark.django_db
-def test_export_writes_the_roster_columns_as_text(tree):
-    member = make_member(home_organization=tree["comm_a"], residence=tree["compound_a"].unit, phone="13912345678")
+def test_export_writes_codes_with_names_dates_as_date_cells_and_numbers_as_text(tree):
+    member = make_member(
+        home_organization=tree["comm_a"],
+        residence=tree["compound_a"].unit,
+        employer=tree["agency"],
+        phone="13912345678",
+    )
 
     sheet = load_workbook(io.BytesIO(export_roster(Member.objects.all(), fmt="xlsx", full=True))).active
     header, row = list(sheet.iter_rows(values_only=True))
 
-    assert list(header) == ROSTER_COLUMNS
+    assert list(header) == EXPORT_COLUMNS
+    assert EXPORT_COLUMNS[11:18] == [
+        "所在党支部",
+        "所在党支部名称",
+        "区外组织关系",
+        "工作单位",
+        "工作单位名称",
+        "居住小区",
+        "居住小区名称",
+    ]
     values = dict(zip(header, row, strict=True))
     assert values["公民身份号码"] == member.id_number
     assert values["联系电话"] == "13912345678"
-    assert values["出生日期"] == member.birth_date.isoformat()
     assert (values["性别"], values["党员状态"], values["人员类别"]) == ("男", "正式党员", "退休党员")
-    assert values["所在党支部"] == tree["comm_a"].code
-    assert values["居住小区"] == tree["compound_a"].unit.code
+    assert (values["所在党支部"], values["所在党支部名称"]) == (tree["comm_a"].code, tree["comm_a"].name)
+    assert (values["居住小区"], values["居住小区名称"]) == (tree["compound_a"].unit.code, tree["compound_a"].unit.name)
+    assert (values["工作单位"], values["工作单位名称"]) == (tree["agency"].code, tree["agency"].name)
+    # Real date cells, shown as dates.
+    dates = {h: c for h, c in zip(header, next(sheet.iter_rows(min_row=2)), strict=True) if "日期" in h}
+    assert {h: (c.value.date(), c.is_date, c.number_format) for h, c in dates.items()} == {
+        "出生日期": (member.birth_date, True, "yyyy-mm-dd"),
+        "入党日期": (date(2005, 7, 1), True, "yyyy-mm-dd"),
+        "转正日期": (date(2006, 7, 1), True, "yyyy-mm-dd"),
+    }
+    assert sheet["E2"].data_type == "s" and sheet["F2"].data_type == "s"  # ID number and phone stay text
+
+
+@pytest.mark.django_db
+def test_export_columns_are_as_wide_as_what_they_hold(tree):
+    make_member(home_organization=tree["comm_a"], external_organization="", name="欧阳娜娜")
+    long_name = "宜昌市夷陵区小溪塔街道某某社区第一网格党支部"
+    make_member(home_organization=None, external_organization=long_name)
+
+    sheet = load_workbook(io.BytesIO(export_roster(Member.objects.all(), fmt="xlsx", full=True))).active
+    width = {sheet.cell(row=1, column=i).value: sheet.column_dimensions[chr(64 + i)].width for i in range(1, 19)}
+
+    # CJK characters count double, a date ten digits, an ID number eighteen.
+    assert width["区外组织关系"] == 2 * len(long_name) + 2
+    assert width["公民身份号码"] == 18 + 2
+    assert width["入党日期"] == 10 + 2
+    assert width["姓名"] == 2 * len("欧阳娜娜") + 2
+    assert width["所在党支部名称"] >= 2 * len(tree["comm_a"].name) + 2
+    assert width["性别"] == 6  # the narrowest column still shows its header
 
 
 @pytest.mark.django_db
@@ -319,7 +359,7 @@ def exported_rows(data: bytes, fmt: str) -> list[dict]:
         header, *rows = load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)
     else:
         header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig")))
-    assert list(header) == ROSTER_COLUMNS
+    assert list(header) == EXPORT_COLUMNS
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
@@ -677,3 +717,77 @@ def test_row_positions_name_the_service_fields():
         "EXTERNAL": "external_organization", "EMPLOYER": "employer_id", "RESIDENCE": "residence_id",
     }  # fmt: skip
     assert {constant: roster.ATTRS[getattr(roster, constant)] for constant in named} == named
+
+
+#: Every placeholder people type for "nothing", as typed (spaces, full-width spaces around some).
+PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000", "——"]
+#: The roster's optional columns, and what a blank one gives a new member.
+OPTIONAL_BLANK = {"性别": None, "民族": "汉族", "出生日期": None, "学历": "", "转正日期": None, "联系电话": ""}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
+    org = tree["comm_a"]
+    rows = [person(org, **dict.fromkeys(OPTIONAL_BLANK, placeholder)) for placeholder in PLACEHOLDERS_TYPED]
+    write = roster_xlsx if fmt == "xlsx" else roster_csv
+
+    result = imported(write(tmp_path / f"roster.{fmt}", rows))
+
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.created == len(PLACEHOLDERS_TYPED)
+    for row in rows:
+        member = Member.objects.get(id_number=row["公民身份号码"])
+        # Blank: sex and birth date from the ID number, the default ethnicity, no phone, no education,
+        # not yet a full member.
+        assert (member.gender, member.birth_date) == (Gender.MALE, birth_date_of(member.id_number))
+        assert (member.ethnicity, member.education, member.phone) == ("汉族", "", "")
+        assert (member.full_member_on, member.status) == (None, MemberStatus.PROBATIONARY)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+def test_a_placeholder_in_a_required_cell_is_reported_as_missing(tree, tmp_path, placeholder):
+    org = tree["comm_a"]
+    required = ["姓名", "公民身份号码", "入党日期", "人员类别"]
+    empty = [person(org, **{column: None}) for column in required]
+    typed = [person(org, **{column: placeholder}) for column in required]
+
+    result = imported(roster_xlsx(tmp_path / "roster.xlsx", empty + typed))
+
+    lines = [(p.row, p.column, p.reason) for p in result.problems]
+    by_empty = [(column, reason) for row, column, reason in lines if row < 3 + len(required)]
+    by_placeholder = [(column, reason) for row, column, reason in lines if row >= 3 + len(required)]
+    assert [column for column, _reason in by_empty] == required
+    assert by_placeholder == by_empty
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_a_date_in_the_future_is_refused_with_row_and_column_named(tree, tmp_path, fmt):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    org = tree["comm_a"]
+    rows = [
+        person(org, 出生日期=tomorrow),
+        person(org, 入党日期=tomorrow, 转正日期=None),
+        person(org, 转正日期=tomorrow),
+        person(org, 入党日期=timezone.localdate().isoformat(), 转正日期=None),  # today is fine
+    ]
+    write = roster_xlsx if fmt == "xlsx" else roster_csv
+
+    path = write(tmp_path / f"roster.{fmt}", rows)
+    result = imported(path)
+
+    assert [(p.row, p.column, p.reason) for p in result.problems] == [
+        (3, "出生日期", "birth date cannot be in the future: give a day up to today."),
+        (4, "入党日期", "date joined the party cannot be in the future: give a day up to today."),
+        (5, "转正日期", "date made full member cannot be in the future: give a day up to today."),
+    ]
+    assert Member.objects.count() == 0
+    with translation.override("zh-hans"):
+        assert str(imported(path).problems[1]) == "第 4 行，入党日期 列：入党日期不能晚于今天：请填写今天或以前的日期。"

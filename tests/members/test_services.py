@@ -274,3 +274,25 @@ def test_joining_after_birth_is_a_database_rule(tree, resident):
     with refused_by(Member, "members_member_joined_after_birth"):
         Member.objects.bulk_create([newcomer])
     assert not Member.objects.filter(name="新党员").exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "label"), [("birth_date", "出生日期"), ("joined_on", "入党日期"), ("full_member_on", "转正日期")]
+)
+def test_a_date_in_the_future_is_refused_naming_the_field(tree, resident, field, label):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import override
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with override("zh-hans"), pytest.raises(ValidationError) as exc:
+        services.member_update(member=resident, **{field: tomorrow})
+    assert exc.value.message_dict[field] == [f"{label}不能晚于今天：请填写今天或以前的日期。"]
+    resident.refresh_from_db()
+    assert getattr(resident, field) != tomorrow
+    # Today itself is fine.
+    if field == "full_member_on":  # (the others must match the ID number, or precede 转正日期)
+        services.member_update(member=resident, **{field: timezone.localdate()})
+        resident.refresh_from_db()
+        assert getattr(resident, field) == timezone.localdate()

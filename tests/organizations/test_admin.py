@@ -215,3 +215,63 @@ def test_admin_index_shows_the_site_header(staff, client):
         assert "夷陵区城市基层党建综合体" in header.group(1)
     else:
         assert header.group(1) == "Yiling District Urban Grassroots Party-Building Complex"
+
+
+@pytest.mark.parametrize(
+    ("model", "headers"),
+    [
+        ("organization", ["代码", "名称", "类别", "上级组织代码", "所在单位代码", "成立日期", "是否有效", "路径"]),
+        (
+            "unit",
+            [
+                "代码",
+                "名称",
+                "类型",
+                "所属单位代码",
+                "负责党组织代码",
+                "小区型社区",
+                "户数",
+                "人数",
+                "地址",
+                "物业公司代码",
+            ],
+        ),
+        ("propertycompany", ["代码", "名称", "红色物业", "党组织代码", "联系人"]),
+        ("ownerscommittee", ["小区编码", "小区名称", "成立日期", "届满日期", "备注", "当前届"]),
+    ],
+)
+def test_import_and_export_pages_name_the_fields_by_their_chinese_headers(client, model, headers):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    with translation.override("zh-hans"):
+        export_page = body(client.get(f"/admin/organizations/{model}/export/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+        import_page = body(client.get(f"/admin/organizations/{model}/import/", HTTP_ACCEPT_LANGUAGE="zh-hans"))
+
+    labels = [
+        html.unescape(label) for label in re.findall(r"<label for=\"id_\w+resource_\w+\">([^<]*)</label>", export_page)
+    ]
+    assert [label for label in labels if label in headers] == [h for h in headers if h in labels]
+    assert set(headers) <= set(labels), labels
+    assert not [label for label in labels if re.search(r"[A-Za-z]", label)], labels
+    assert "全选" in export_page and "Select all" not in export_page
+    listed = re.search(r"<code>([^<]*)</code>", import_page)
+    read_only = {"路径", "小区名称", "当前届"}  # written by the export for the reader, never imported
+    assert listed and html.unescape(listed[1]).split(", ") == [h for h in headers if h not in read_only]
+
+    # The files the export page gives: the same headers, in XLSX and CSV.
+    import csv
+    import io
+
+    import openpyxl
+
+    url = f"/admin/organizations/{model}/export/"
+    form = client.get(url).context["form"]
+    selected = {name: "on" for name, field in form.fields.items() if getattr(field, "is_selectable_field", False)}
+    choices = {str(label).lower(): index for index, label in form.fields["format"].choices if index != ""}
+    xlsx = client.post(url, {"format": choices["xlsx"], "resource": "0", **selected}).content
+    csv_file = client.post(url, {"format": choices["csv"], "resource": "0", **selected}).content
+    xlsx_header = next(openpyxl.load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
+    csv_header = next(csv.reader(io.StringIO(csv_file.decode("utf-8-sig"))))
+    assert set(headers) <= set(xlsx_header) and list(xlsx_header) == csv_header
+    assert not [h for h in csv_header if re.search(r"[A-Za-z]", h)], csv_header

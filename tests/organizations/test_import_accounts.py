@@ -155,3 +155,22 @@ def test_the_command_checks_prints_the_passwords_once_and_refuses_bad_files(tree
     with pytest.raises(CommandError):
         call_command("import_accounts", str(bad), stdout=io.StringIO(), stderr=err)
     assert err.getvalue().startswith("row 2, column 手机号: ")
+
+
+@pytest.mark.parametrize("placeholder", ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"])
+def test_a_placeholder_in_a_cell_is_reported_as_missing_like_an_empty_one(tree, tmp_path, placeholder):
+    """Every column of the account import is required: a placeholder (无, -, / …) is an empty cell."""
+    good = ["赵四", "13700003333", "社区书记", tree["comm_b"].code]
+    rows = [[*good[:i], cell, *good[i + 1 :]] for cell in ("", placeholder) for i in range(4)]
+    for n, row in enumerate(rows):  # a phone of its own per row, unless the phone is the cell tried
+        if row[1] == good[1]:
+            row[1] = f"1370000{n:04d}"
+
+    result = run(write(tmp_path, rows))
+
+    lines = [(p.row, p.column, p.reason) for p in result.problems]
+    by_empty = [(column, reason) for row, column, reason in lines if row < 6]
+    by_placeholder = [(column, reason) for row, column, reason in lines if row >= 6]
+    assert [column for column, _reason in by_empty] == HEADER
+    assert by_placeholder == by_empty
+    assert not User.objects.filter(phone__startswith="137").exists()

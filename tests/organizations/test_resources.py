@@ -275,3 +275,63 @@ def test_import_a_unit_breaking_a_rule_is_refused(tree, staff):
 
     assert result.has_errors() or result.has_validation_errors()
     assert not Unit.objects.filter(code="U-ST").exists()
+
+
+# --- placeholders ----------------------------------------------------------------------------------
+
+PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"]
+
+
+def admin_upload(headers: list[str], rows: list[list], fmt: str) -> tablib.Dataset:
+    """The dataset the admin's import makes of a file with these rows (the bounded formats)."""
+    from yiling.resources import BoundedCSV, BoundedXLSX
+
+    if fmt == "csv":
+        import csv
+
+        out = io.StringIO()
+        csv.writer(out).writerows([headers, *rows])
+        return BoundedCSV().create_dataset(out.getvalue().encode("utf-8-sig"))
+    workbook = openpyxl.Workbook()
+    for row in [headers, *rows]:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return BoundedXLSX().create_dataset(out.getvalue())
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_placeholders_in_optional_cells_of_an_admin_import_read_as_blank(tree, staff, fmt):
+    optional = ["小区型社区", "户数", "人数", "地址", "物业公司代码"]
+    headers = ["代码", "名称", "类型", "所属单位代码", "负责党组织代码", *optional]
+    compound = unit_type_label(UnitType.COMPOUND)
+    parent, org = tree["comm_c"].unit.code, tree["comm_c"].code
+    rows = [
+        [f"U-P{i:02d}", f"空白小区{i}", compound, parent, org, *[typed] * len(optional)]
+        for i, typed in enumerate(PLACEHOLDERS_TYPED)
+    ]
+
+    result = UnitResource(user=staff).import_data(admin_upload(headers, rows, fmt), dry_run=False)
+
+    assert not result.has_errors() and not result.has_validation_errors(), [r.error_dict for r in result.invalid_rows]
+    units = Unit.objects.filter(code__startswith="U-P")
+    assert units.count() == len(PLACEHOLDERS_TYPED)
+    assert {(u.is_compound_type, u.households, u.residents, u.address, u.property_company) for u in units} == {
+        (False, None, None, "", None)
+    }
+
+
+@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+def test_a_placeholder_in_a_required_cell_of_an_admin_import_is_an_empty_cell(tree, staff, placeholder):
+    headers = ["代码", "名称", "类型", "所属单位代码", "负责党组织代码"]
+    compound = unit_type_label(UnitType.COMPOUND)
+    rows = [
+        ["U-E1", None, compound, tree["comm_c"].unit.code, tree["comm_c"].code],
+        ["U-E2", placeholder, compound, tree["comm_c"].unit.code, tree["comm_c"].code],
+    ]
+
+    result = UnitResource(user=staff).import_data(admin_upload(headers, rows, "xlsx"), dry_run=True)
+
+    errors = {row.number: row.error_dict for row in result.invalid_rows}
+    assert sorted(errors) == [1, 2] and list(errors[1]) == ["name"]
+    assert errors[2] == errors[1]
