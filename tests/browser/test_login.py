@@ -40,7 +40,7 @@ def test_community_secretary_sees_only_their_community_in_the_portal(live_server
     assert "区委 / 甲街道党工委 / 甲社区党委" in section
 
     page.click("header nav >> text=组织架构")
-    listing = page.locator("table.tree tbody").inner_text()
+    listing = page.locator("ul.tree").text_content()  # folded levels too
     assert "甲社区党委" in listing and "甲小区党支部" in listing
     assert "乙社区党委" not in listing and "丙社区党委" not in listing and "甲街道党工委" not in listing
 
