@@ -20,7 +20,7 @@ from os import PathLike
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -227,16 +227,6 @@ class _AccountImport(SheetImport):
             return {"organization": row.values["target"], "unit": None}
         return {"organization": None, "unit": row.values["target"]}
 
-    def service_problem(self, row: Row, exc: ValidationError) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                attr = _FIELD_COLUMNS.get(name, ROLE) if name != NON_FIELD_ERRORS else ROLE
-                for message in ValidationError(errors).messages:
-                    self.problem(row, attr, message)
-        else:
-            for message in exc.messages:
-                self.problem(row, ROLE, message)
-
     def write(self, row: Row, made: dict[str, Any], result: ImportResult) -> None:
         values = row.values
         binding = self.binding(row)
@@ -277,7 +267,7 @@ class _AccountImport(SheetImport):
                         preview.action = "update"
                     preview.username = account.username
         except ValidationError as exc:
-            self.service_problem(row, exc)
+            self.service_problem(row, exc, _FIELD_COLUMNS, ROLE)
             return
         if preview.action == "create":
             result.created += 1

@@ -17,7 +17,7 @@ from datetime import date
 from os import PathLike
 from typing import IO, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -226,16 +226,6 @@ class _CompoundImport(SheetImport):
         return _("No header row found: one of the first %(n)d rows must hold the headers 小区编码 and 小区名称.") % {
             "n": self.header_scan_rows
         }
-
-    def service_problem(self, row: Row, exc: ValidationError, columns: dict[str, int], fallback: int) -> None:
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                attr = columns.get(name, fallback) if name != NON_FIELD_ERRORS else fallback
-                for message in ValidationError(errors).messages:
-                    self.problem(row, attr, message)
-        else:
-            for message in exc.messages:
-                self.problem(row, fallback, message)
 
     # one row, cell by cell
 

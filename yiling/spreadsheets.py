@@ -25,6 +25,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
@@ -963,6 +964,18 @@ class SheetImport:
             heapq.heappush(self.problems, item)
         elif item > self.problems[0]:
             heapq.heapreplace(self.problems, item)
+
+    def service_problem(self, row: Row, exc: ValidationError, columns: dict[str, int], fallback: int) -> None:
+        """What a service refused for ``row``, each message in the column of the field it names
+        (``columns``: model field to column), the rest in ``fallback``."""
+        if hasattr(exc, "error_dict"):
+            for name, errors in exc.error_dict.items():
+                attr = columns.get(name, fallback) if name != NON_FIELD_ERRORS else fallback
+                for message in ValidationError(errors).messages:
+                    self.problem(row, attr, message)
+        else:
+            for message in exc.messages:
+                self.problem(row, fallback, message)
 
     def take(self, row: Row, attr: int, parse: Callable[..., Any], *args: Any) -> Any:
         """``parse(*args)`` as the row's value of ``attr``. What it refuses (``Invalid``) is recorded as
