@@ -199,7 +199,7 @@ def _name(value: Any) -> str:
 def _id_number(value: Any) -> str:
     if isinstance(value, float):
         raise _Invalid(_float_message())
-    text = normalize_id(_text(value))  # through cell_text: a placeholder (无, -) is an empty cell
+    text = normalize_id(_text(value))  # through cell_text: a blank marker (无, -) is an empty cell
     if text[:1] == "'":
         text = text[1:]
     if not text:

@@ -28,7 +28,7 @@ from .spreadsheets import (
     escape_formula,
     guarded,
     import_limits,
-    is_placeholder,
+    is_blank_marker,
     limited_rows,
     more_problems_line,
     no_rows_message,
@@ -174,7 +174,7 @@ class BoundedFormatMixin:
     (``yiling.spreadsheets``), not through tablib, which holds a whole workbook or CSV in memory.
 
     The first row is the header; empty rows are passed over; control characters are removed from
-    text; a cell holding only a placeholder (无, -, / …) is empty, in optional and required columns
+    text; a cell holding only a blank marker (无, -, / …) is empty, in optional and required columns
     alike. A file that breaks a limit, or has no data row, raises ``FileProblem`` with the reason.
     """
 
@@ -209,11 +209,11 @@ class BoundedFormatMixin:
 
 
 def _cell(value: Any) -> Any:
-    """A cell for the library's widgets: control characters removed, a placeholder (无, -, / …) as
-    the empty cell it stands for (``yiling.spreadsheets.PLACEHOLDERS``)."""
+    """A cell for the library's widgets: control characters removed, a blank marker (无, -, / …) as
+    the empty cell it stands for (``yiling.spreadsheets.BLANK_MARKERS``)."""
     if not isinstance(value, str):
         return value
-    if is_placeholder(value):
+    if is_blank_marker(value):
         return None
     return without_controls(value)
 

@@ -92,26 +92,26 @@ class FileProblem(Exception):
 
 # --- cells -----------------------------------------------------------------------------------------
 
-#: What people write in a cell that has nothing to say ("none", "empty", a dash, a slash), compared
+#: Blank markers: what people write in a cell that has nothing to say ("none", "empty", a dash, a slash), compared
 #: after NFKC (so the full-width －, ／ and spaces count too). Such a cell reads as an empty one, in
 #: every column: an optional cell is blank, a required cell is missing (with the empty cell's
-#: message), and free text (an address, a note) holding only a placeholder is blank as well.
-PLACEHOLDERS = frozenset({"无", "空", "暂无", "—", "——", "–", "-", "--", "/"})
+#: message), and free text (an address, a note) holding only a blank marker is blank as well.
+BLANK_MARKERS = frozenset({"无", "空", "暂无", "—", "——", "–", "-", "--", "/"})
 
 
-def is_placeholder(value: Any) -> bool:
-    """Whether a cell holds only a placeholder (see :data:`PLACEHOLDERS`)."""
+def is_blank_marker(value: Any) -> bool:
+    """Whether a cell holds only a blank marker (see :data:`BLANK_MARKERS`)."""
     if not isinstance(value, str) or len(value) > 20:
         return False
     text = unicodedata.normalize("NFKC", value).strip()
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
-    return text in PLACEHOLDERS
+    return text in BLANK_MARKERS
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text: NFKC (full-width digits and letters to ASCII), stripped; a placeholder
-    (无, -, / …, see :data:`PLACEHOLDERS`) is empty."""
+    """A cell as text: NFKC (full-width digits and letters to ASCII), stripped; a blank marker
+    (无, -, / …, see :data:`BLANK_MARKERS`) is empty."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -120,12 +120,12 @@ def cell_text(value: Any) -> str:
     # The exports protect text that Excel would take for a formula with a leading apostrophe.
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
-    return "" if text in PLACEHOLDERS else text
+    return "" if text in BLANK_MARKERS else text
 
 
 def plain_text(value: Any) -> str:
     """A cell as text as written, stripped: for names and addresses, where full-width punctuation
-    ("恒大绿洲（一期）") is part of the name and must come back as it was exported. A placeholder
+    ("恒大绿洲（一期）") is part of the name and must come back as it was exported. A blank marker
     is empty, as in :func:`cell_text`."""
     if value is None:
         return ""
@@ -134,7 +134,7 @@ def plain_text(value: Any) -> str:
     text = without_controls(str(value)).strip()
     if text[:1] == "'" and text[1:2] in FORMULA_START:
         text = text[1:]
-    return "" if is_placeholder(text) else text
+    return "" if is_blank_marker(text) else text
 
 
 def header_key(text: str) -> str:
@@ -144,7 +144,7 @@ def header_key(text: str) -> str:
 
 def parse_date(value: Any) -> date | None:
     """A date cell as people write it (2021-05-01, 2021.5.1, 20210501, 2021年5月1日, an Excel date);
-    None when empty or a placeholder (无, -, /). A month alone ("2001.07") is the first of the month."""
+    None when empty or a blank marker (无, -, /). A month alone ("2001.07") is the first of the month."""
     if value is None:
         return None
     if isinstance(value, datetime):

@@ -720,7 +720,7 @@ def test_row_positions_name_the_service_fields():
 
 
 #: Every placeholder people type for "nothing", as typed (spaces, full-width spaces around some).
-PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000", "——"]
+BLANK_MARKERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000", "——"]
 #: The roster's optional columns, and what a blank one gives a new member.
 OPTIONAL_BLANK = {"性别": None, "民族": "汉族", "出生日期": None, "学历": "", "转正日期": None, "联系电话": ""}
 
@@ -729,13 +729,13 @@ OPTIONAL_BLANK = {"性别": None, "民族": "汉族", "出生日期": None, "学
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
     org = tree["comm_a"]
-    rows = [person(org, **dict.fromkeys(OPTIONAL_BLANK, placeholder)) for placeholder in PLACEHOLDERS_TYPED]
+    rows = [person(org, **dict.fromkeys(OPTIONAL_BLANK, placeholder)) for placeholder in BLANK_MARKERS_TYPED]
     write = roster_xlsx if fmt == "xlsx" else roster_csv
 
     result = imported(write(tmp_path / f"roster.{fmt}", rows))
 
     assert result.ok, [str(p) for p in result.problems]
-    assert result.created == len(PLACEHOLDERS_TYPED)
+    assert result.created == len(BLANK_MARKERS_TYPED)
     for row in rows:
         member = Member.objects.get(id_number=row["公民身份号码"])
         # Blank: sex and birth date from the ID number, the default ethnicity, no phone, no education,
@@ -746,7 +746,7 @@ def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+@pytest.mark.parametrize("placeholder", BLANK_MARKERS_TYPED)
 def test_a_placeholder_in_a_required_cell_is_reported_as_missing(tree, tmp_path, placeholder):
     org = tree["comm_a"]
     required = ["姓名", "公民身份号码", "入党日期", "人员类别"]

@@ -548,7 +548,7 @@ def test_export_runs_one_query_whatever_the_number_of_compounds(tree, company, d
 
 
 #: Every placeholder people type for "nothing", as typed (spaces, full-width spaces around some).
-PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"]
+BLANK_MARKERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"]
 OPTIONAL = ["户数", "人数", "地址", "物业公司", "业委会成立日期", "业委会届满日期", "支部换届日期", "支部届满日期"]
 
 
@@ -557,7 +557,7 @@ def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
     community = tree["comm_a"].unit.code
     rows = [
         {"小区编码": f"CP-3{i:02d}", "小区名称": f"小区{i}", "所属社区": community, **dict.fromkeys(OPTIONAL, typed)}
-        for i, typed in enumerate(PLACEHOLDERS_TYPED)
+        for i, typed in enumerate(BLANK_MARKERS_TYPED)
     ]
     write = compounds_xlsx if fmt == "xlsx" else compounds_csv
     path = write(tmp_path / f"compounds.{fmt}", rows)
@@ -565,13 +565,13 @@ def test_placeholders_in_optional_cells_read_as_blank(tree, tmp_path, fmt):
     result = import_compounds(str(path), filename=path.name)
 
     assert result.ok, [str(p) for p in result.problems]
-    assert result.created == len(PLACEHOLDERS_TYPED)
+    assert result.created == len(BLANK_MARKERS_TYPED)
     compounds = Unit.objects.filter(code__startswith="CP-3")
     assert {(u.households, u.residents, u.address, u.property_company) for u in compounds} == {(None, None, "", None)}
     assert not OwnersCommittee.objects.filter(compound__in=compounds).exists()
 
 
-@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+@pytest.mark.parametrize("placeholder", BLANK_MARKERS_TYPED)
 def test_a_placeholder_in_a_required_cell_is_reported_as_missing(tree, tmp_path, placeholder):
     good = {"小区编码": "CP-399", "小区名称": "新小区", "所属社区": tree["comm_a"].unit.code}
     required = ["小区编码", "小区名称", "所属社区"]

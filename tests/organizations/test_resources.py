@@ -279,7 +279,7 @@ def test_import_a_unit_breaking_a_rule_is_refused(tree, staff):
 
 # --- placeholders ----------------------------------------------------------------------------------
 
-PLACEHOLDERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"]
+BLANK_MARKERS_TYPED = ["无", "空", "—", "－", "-", "/", "／", "暂无", " 无 ", "\u3000－\u3000"]
 
 
 def admin_upload(headers: list[str], rows: list[list], fmt: str) -> tablib.Dataset:
@@ -308,20 +308,20 @@ def test_placeholders_in_optional_cells_of_an_admin_import_read_as_blank(tree, s
     parent, org = tree["comm_c"].unit.code, tree["comm_c"].code
     rows = [
         [f"U-P{i:02d}", f"空白小区{i}", compound, parent, org, *[typed] * len(optional)]
-        for i, typed in enumerate(PLACEHOLDERS_TYPED)
+        for i, typed in enumerate(BLANK_MARKERS_TYPED)
     ]
 
     result = UnitResource(user=staff).import_data(admin_upload(headers, rows, fmt), dry_run=False)
 
     assert not result.has_errors() and not result.has_validation_errors(), [r.error_dict for r in result.invalid_rows]
     units = Unit.objects.filter(code__startswith="U-P")
-    assert units.count() == len(PLACEHOLDERS_TYPED)
+    assert units.count() == len(BLANK_MARKERS_TYPED)
     assert {(u.is_compound_type, u.households, u.residents, u.address, u.property_company) for u in units} == {
         (False, None, None, "", None)
     }
 
 
-@pytest.mark.parametrize("placeholder", PLACEHOLDERS_TYPED)
+@pytest.mark.parametrize("placeholder", BLANK_MARKERS_TYPED)
 def test_a_placeholder_in_a_required_cell_of_an_admin_import_is_an_empty_cell(tree, staff, placeholder):
     headers = ["代码", "名称", "类型", "所属单位代码", "负责党组织代码"]
     compound = unit_type_label(UnitType.COMPOUND)
