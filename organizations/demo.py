@@ -488,7 +488,7 @@ ACCOUNTS: list[tuple[str, str, bool, str | None, str, str]] = [
 
 
 #: apps whose permissions the staff groups get: all of them for the district, view/add/change for streets
-STAFF_APPS = ("organizations", "members")
+STAFF_APPS = ("organizations", "members", "merchants", "liaisons", "alliances")
 #: permissions the district keeps to itself (app_label.codename)
 DISTRICT_ONLY = {"members.view_personal_data"}
 

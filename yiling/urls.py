@@ -19,5 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
+    path("merchants/", include("merchants.urls")),
+    path("liaisons/", include("liaisons.urls")),
+    path("alliances/", include("alliances.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+from django.urls import path  # noqa: F401  (the pages add their paths here)
+
+app_name = "liaisons"
+
+urlpatterns: list = []
