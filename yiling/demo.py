@@ -43,6 +43,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.module_loading import module_has_submodule
 
+from .validation import constraints_left_to_database
+
 if TYPE_CHECKING:
     from django.core.management.base import OutputWrapper
     from django.core.management.color import Style
@@ -125,7 +127,8 @@ def load(ctx: DemoContext, modules: Sequence[ModuleType] | None = None) -> list[
             steps.append((getattr(module, "ORDER", DEFAULT_ORDER), index, module.__name__, seed))
         for order, later in getattr(module, "LATER_SEEDS", ()):
             steps.append((order, index, f"{module.__name__}.{later.__name__}", later))
-    with transaction.atomic():
+    # The demo is known-good data: the database alone enforces the constraints (see validation.py).
+    with transaction.atomic(), constraints_left_to_database():
         for _order, _index, name, seed in sorted(steps, key=lambda s: (s[0], s[1])):
             ctx.log(f"Seeding {name} ...")
             seed(ctx)

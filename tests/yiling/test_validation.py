@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from members.models import Member
 from tests.members.factories import make_member
+from yiling.validation import constraints_left_to_database
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,20 @@ def test_with_a_field_error_the_checks_on_other_fields_are_still_reported():
     assert set(refused.value.message_dict) == {"gender", "__all__"}
     ours = check_queries(lambda: member.validate_constraints(exclude={"gender"}))
     assert ours == check_queries(lambda: models.Model.validate_constraints(member, exclude={"gender"}))
+
+
+def test_a_trusted_load_asks_no_constraint_or_foreign_key_query_and_the_database_still_refuses():
+    member = make_member()
+    member.joined_on = date(1970, 1, 1)  # before the birth date: breaks a check constraint
+
+    with constraints_left_to_database(), CaptureQueriesContext(connection) as queries:
+        member.full_clean()  # field validation only: no error, no query
+    assert queries.captured_queries == []
+
+    with pytest.raises(ValidationError):  # outside the block, full_clean reports it again
+        member.full_clean()
+    with constraints_left_to_database(), pytest.raises(IntegrityError), transaction.atomic():
+        member.full_clean()
+        member.save()
+    member.refresh_from_db()
+    assert member.joined_on != date(1970, 1, 1)
