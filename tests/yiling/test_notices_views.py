@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tests.yiling.seeding import FAST_HASHERS
 from yiling.notices import registry, services
-from yiling.notices.models import DeliveryMode, Notice, NoticeKind, NoticePreference, Task
+from yiling.notices.models import DeliveryMode, Notice, NoticeKind, NoticePreference, ProgressReport, Task
 from yiling.notices.registry import Draft
 
 from .notices_factories import programme_with_tasks, world
@@ -149,6 +149,12 @@ def test_the_secretary_reports_progress_with_evidence(w, client):
     pdf = SimpleUploadedFile("x.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     ok = client.post(url, {"percent": "70", "note": "已完成选举", "evidence": pdf})
     assert ok.status_code == 302 and Task.objects.get().progress == 70
+    evidence = reverse("notices:report-evidence", args=[ProgressReport.objects.get().pk])
+    assert evidence in client.get(url).content.decode()
+    served = client.get(evidence)
+    assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
+    client.force_login(w["other"])  # another street's secretary: not found
+    assert client.get(evidence).status_code == 404
 
 
 def test_others_see_a_task_only_within_reach_and_may_not_report(w, client):

@@ -58,6 +58,19 @@ def task_reports(*, task: Task, limit: int = 20) -> list[ProgressReport]:
     return list(task.reports.select_related("reported_by").order_by("-reported_at", "-pk")[:limit])
 
 
+def report_with_evidence(*, user: Any, pk: int) -> ProgressReport:
+    report = (
+        ProgressReport.objects.visible_to(user)
+        .filter(pk=pk)
+        .exclude(evidence="")
+        .exclude(task__programme__status=Programme.Status.DRAFT)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    return report
+
+
 def may_report(*, user: Any, task: Task) -> bool:
     """The responsible secretary (a role at the task's own organization) or district staff."""
     if getattr(user, "is_superuser", False):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("progress/", views.progress, name="progress"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme-detail"),
     path("tasks/<int:pk>/", views.task_detail, name="task-detail"),
+    path("reports/<int:pk>/evidence/", views.report_evidence, name="report-evidence"),
 ]

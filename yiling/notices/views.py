@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from yiling.paging import page_of
+from yiling.uploads import attachment_response
 
 from . import selectors, services
 from .forms import PreferencesForm, ProgressReportForm
@@ -141,3 +142,13 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "yiling/task_detail.html",
         {"task": task, "reports": selectors.task_reports(task=task), "form": form, "today": timezone.localdate()},
     )
+
+
+@login_required
+def report_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evidence of a progress report on a task the user may see; never served from /media/."""
+    report = selectors.report_with_evidence(user=request.user, pk=pk)
+    try:
+        return attachment_response(report.evidence)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
