@@ -49,6 +49,8 @@ def test_district_staff_add_publish_and_give_a_task(w, client):
     client.post(url(Programme), {"action": "publish", "_selected_action": [programme.pk]})
     programme.refresh_from_db()
     assert programme.status == Programme.Status.PUBLISHED and programme.published_on == TODAY
+    response = client.post(url(Programme, "change", programme.pk), {"title": "小区建支部三年方案", "description": ""})
+    assert response.status_code == 302 and Programme.objects.get().title == "小区建支部三年方案"
     due = TODAY + timedelta(days=30)
     response = client.post(
         url(Task, "add"),

@@ -30,14 +30,10 @@ class ProgrammeForm(ServiceModelForm):
         fields = ("title", "description")
 
     def perform(self, by: Any = None) -> Programme:
+        values = self.cleaned_values(("title", "description"))
         if self.adding:
-            return services.programme_create(**self.cleaned_values(("title", "description")))
-        programme = self.instance
-        programme.title = self.cleaned_data["title"]
-        programme.description = self.cleaned_data["description"]
-        programme.full_clean()
-        programme.save(update_fields=["title", "description"])
-        return programme
+            return services.programme_create(**values)
+        return services.programme_update(programme=self.instance, **values)
 
 
 class TaskForm(ServiceModelForm):

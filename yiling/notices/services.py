@@ -58,6 +58,15 @@ def programme_create(*, title: str, description: str = "") -> Programme:
 
 
 @transaction.atomic
+def programme_update(*, programme: Programme, title: str, description: str = "") -> Programme:
+    programme.title = title
+    programme.description = description
+    programme.full_clean()
+    programme.save(update_fields=["title", "description"])
+    return programme
+
+
+@transaction.atomic
 def programme_publish(*, programme: Programme, published_on: date | None = None) -> Programme:
     """Publish a programme: its tasks reach the responsible organizations."""
     if programme.status == Programme.Status.CLOSED:
