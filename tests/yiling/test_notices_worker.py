@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -34,6 +35,12 @@ def _fast_hasher(settings):
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE = "organizations.expenses_without_receipts"
+#: The worker's own queue (see worker_settings): tests in parallel on the same Redis keep apart.
+QUEUE = f"notices-test-{os.getpid()}"
+
+
+def run_rule():
+    return tasks.run_rule.apply_async(args=[RULE], queue=QUEUE)
 
 
 def _wait(condition, timeout: float = 20.0, what: str = "") -> None:
@@ -53,15 +60,16 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
     maildir = tmp_path_factory.mktemp("mail")
     stall = tmp_path_factory.mktemp("stall") / "stall"
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, password = quote(db["USER"] or "", safe=""), quote(db["PASSWORD"] or "", safe="")
+    url = f"postgres://{user}:{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.yiling.worker_settings",
         "DATABASE_URL": url,
         "YILING_TEST_MAILDIR": str(maildir),
         "YILING_TEST_STALL": str(stall),
+        "YILING_TEST_QUEUE": QUEUE,
     }
-    app.control.purge()
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "yiling", "worker", "-P", "prefork", "-c", "2", "-l", "WARNING",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"notices-test-{os.getpid()}@%h"],
@@ -74,7 +82,7 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
         with django_db_blocker.unblock():
             from yiling import tasks as portal_tasks
 
-            assert portal_tasks.ping.delay().get(timeout=30) == "pong"
+            assert portal_tasks.ping.apply_async(queue=QUEUE).get(timeout=30) == "pong"
         yield {"maildir": maildir, "stall": stall}
     finally:
         process.terminate()
@@ -82,7 +90,8 @@ def worker(django_db_setup, django_db_blocker, tmp_path_factory):
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        app.control.purge()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_delete(QUEUE)
 
 
 def mails(worker) -> list[str]:
@@ -110,18 +119,18 @@ def _one_notice_and_one_email(worker, w) -> None:
 
 
 def test_a_reminder_is_delivered_end_to_end_and_a_second_run_adds_nothing(worker, due):
-    first = tasks.run_rule.delay(RULE).get(timeout=20)
+    first = run_rule().get(timeout=20)
     assert first["created"] == 1
     _one_notice_and_one_email(worker, due)
     due["compound"].refresh_from_db()
     assert due["compound"].unread_notices == 1  # the inbox count in the header
-    second = tasks.run_rule.delay(RULE).get(timeout=20)
+    second = run_rule().get(timeout=20)
     assert second == {"created": 0, "duplicates_skipped": 1, "by_rule": {RULE: {"created": 0, "duplicates_skipped": 1}}}
     _one_notice_and_one_email(worker, due)
 
 
 def test_two_beats_at_once_leave_one_notice_and_one_email(worker, due):
-    results = [tasks.run_rule.delay(RULE), tasks.run_rule.delay(RULE)]
+    results = [run_rule(), run_rule()]
     created = sorted(r.get(timeout=20)["created"] for r in results)
     assert created == [0, 1]
     _one_notice_and_one_email(worker, due)
@@ -129,7 +138,7 @@ def test_two_beats_at_once_leave_one_notice_and_one_email(worker, due):
 
 def test_a_worker_killed_while_sending_is_redelivered_and_sends_once(worker, due):
     worker["stall"].touch()
-    tasks.run_rule.delay(RULE).get(timeout=20)
+    run_rule().get(timeout=20)
     pid_file = worker["stall"].with_suffix(".pid")
     _wait(pid_file.exists, what="the worker process to stall in the send")
     os.kill(int(pid_file.read_text()), signal.SIGKILL)

@@ -8,3 +8,6 @@ from yiling.test_settings import *  # noqa: F403
 
 EMAIL_BACKEND = "tests.yiling.worker_mail.StallingFileBackend"
 EMAIL_FILE_PATH = os.environ["YILING_TEST_MAILDIR"]
+# A queue of its own: the worker consumes it and queues its own tasks (the deliveries) there, so no
+# other test's worker on the same Redis takes them, nor this one theirs.
+CELERY_TASK_DEFAULT_QUEUE = os.environ["YILING_TEST_QUEUE"]
