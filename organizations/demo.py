@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Permission
+from django.db.models import Q
 
 from yiling.demo import DemoContext, DemoLogin, ensure_group, ensure_user, login_for
 
@@ -465,8 +466,15 @@ def seed_governance(ctx: DemoContext) -> None:
     governance_seed(ctx)
 
 
+def seed_programme(ctx: DemoContext) -> None:
+    """This year's supervision programme and its tasks (yiling's notices)."""
+    from .demo_notices import seed_programme as programme_seed
+
+    programme_seed(ctx)
+
+
 #: The governance data needs the members the roster's demo (ORDER 100) creates.
-LATER_SEEDS = [(200, seed_governance)]
+LATER_SEEDS = [(200, seed_governance), (300, seed_programme)]
 
 
 # --- demo accounts -------------------------------------------------------------------------------
@@ -493,8 +501,19 @@ STAFF_APPS = ("organizations", "members", "merchants", "liaisons", "alliances")
 DISTRICT_ONLY = {"members.view_personal_data"}
 
 
+#: yiling's notice models (programmes, tasks, deliveries, …) the staff groups work with, like an app's
+NOTICE_MODELS = ("programme", "task", "progressreport", "notice", "delivery", "streetwebhook")
+
+
 def _groups(ctx: DemoContext) -> dict[str, Any]:
-    staff_perms = list(Permission.objects.filter(content_type__app_label__in=STAFF_APPS).select_related("content_type"))
+    staff_perms = list(
+        Permission.objects.filter(
+            Q(content_type__app_label__in=STAFF_APPS)
+            | Q(content_type__app_label="yiling", content_type__model__in=NOTICE_MODELS)
+        ).select_related("content_type")
+    )
+    # The notice schedules (django-celery-beat) are the district's to change.
+    schedule_perms = list(Permission.objects.filter(content_type__app_label="django_celery_beat"))
     # Staff onboard people themselves: accounts are created, reset and deactivated through the accounts admin.
     user_perms = list(
         Permission.objects.filter(
@@ -508,7 +527,7 @@ def _groups(ctx: DemoContext) -> dict[str, Any]:
         and f"{p.content_type.app_label}.{p.codename}" not in DISTRICT_ONLY
     ]
     return {
-        "district staff": ensure_group(ctx, "district staff", staff_perms + user_perms),
+        "district staff": ensure_group(ctx, "district staff", staff_perms + user_perms + schedule_perms),
         "street staff": ensure_group(ctx, "street staff", street_perms + user_perms),
     }
 
@@ -539,4 +558,8 @@ def accounts(ctx: DemoContext) -> list[DemoLogin]:
             role_assign(user=user, role=role, **binding)
             ctx.tally("role assignments", "created")
         logins.append(login_for(ctx, user, Role(role).label, bound_to))
+    # The accounts exist now: the notices the rules send them today (the demo's inbox).
+    from .demo_notices import send_notices
+
+    send_notices(ctx)
     return logins

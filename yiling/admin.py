@@ -561,3 +561,6 @@ def _sweep(directory: Path, max_age: int) -> None:
 
 # The accounts admin (scoped, through the account services) lives in its own module.
 from . import admin_users  # noqa: E402, F401
+
+# The notices' admin (programmes, tasks, notices, deliveries, street webhooks).
+from .notices import admin as notices_admin  # noqa: E402, F401

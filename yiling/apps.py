@@ -14,6 +14,22 @@ class YilingConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import indicators
+        from .notices import registry
 
         indicators.autodiscover()
+        registry.autodiscover()
+        # After the last app has migrated (django_celery_beat's tables exist by then).
+        post_migrate.connect(_ensure_schedules, dispatch_uid="yiling.notices.schedules")
+
+
+def _ensure_schedules(sender, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    from django.apps import apps
+
+    if sender.name != "django_celery_beat" or not apps.is_installed("django_celery_beat"):
+        return
+    from .notices import schedules
+
+    schedules.ensure_schedules()

@@ -23,8 +23,13 @@ class User(AbstractUser):
         help_text=_("Set when an account is created or its password reset: the next login must choose a new one."),
     )
 
-    # The hash never goes into the history; logins (last_login) are no change worth a history row.
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    #: Unread notices, kept by the notice services in the same transaction as the notices: the header
+    #: shows it on every page without a query of its own.
+    unread_notices = models.PositiveIntegerField(_("unread notices"), default=0, editable=False)
+
+    # The hash never goes into the history; logins (last_login) are no change worth a history row,
+    # nor is a notice arriving or being read.
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "unread_notices"])
 
     personal_fields = ("phone",)
 
@@ -46,6 +51,12 @@ class User(AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         update_fields = kwargs.get("update_fields")
+        if update_fields is None and not args and not self._state.adding and not kwargs.get("force_insert"):
+            # A full save of a loaded account (a password change, the admin) never writes back the
+            # unread count it read: notices may have arrived since.
+            kwargs["update_fields"] = update_fields = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "unread_notices"
+            ]
         if update_fields is not None and set(update_fields) <= {"last_login", "password"}:
             # A login (last_login) or Django's rehash of a password on login: nothing the history keeps.
             self.skip_history_when_saving = True
@@ -55,3 +66,15 @@ class User(AbstractUser):
                 del self.skip_history_when_saving
             return
         super().save(*args, **kwargs)
+
+
+# The notice models live in their own package; Django finds models through this module.
+from .notices.models import (  # noqa: E402, F401
+    Delivery,
+    Notice,
+    NoticePreference,
+    Programme,
+    ProgressReport,
+    StreetWebhook,
+    Task,
+)

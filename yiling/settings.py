@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "template_partials",
+    "django_celery_beat",
     "yiling.apps.YilingConfig",
     "organizations",
     "members",
@@ -150,6 +151,10 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Beat reads the schedules from the database (django-celery-beat), where staff change them in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Where links in notice emails and robot messages point (the portal's address seen by its users).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 # import-export: the admin's import and export go through the scoping rule, and imports run
 # in one transaction so a bad file writes nothing.

@@ -22,5 +22,6 @@ urlpatterns = [
     path("merchants/", include("merchants.urls")),
     path("liaisons/", include("liaisons.urls")),
     path("alliances/", include("alliances.urls")),
+    path("notices/", include("yiling.notices.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -30,13 +30,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 ROLES = ("district", "street", "community", "compound", "agency", "merchant")
 #: The portal's page namespaces; the admin has its own layout and is not a phone page.
-PORTAL_NAMESPACES = ("members", "organizations")
+PORTAL_NAMESPACES = ("members", "organizations", "notices")
 #: POST-only by design: their GET would be a way around the tap that records who saw the data.
 POST_ONLY = {"members:member-reveal"}
 #: Pages of one kind visited per role while following links (the walk checks layouts, not rows).
 PER_SHAPE = 2
 #: A file, not a page.
-DOWNLOADS = {"organizations:expense-receipt"}
+DOWNLOADS = {"organizations:expense-receipt", "notices:report-evidence"}
 
 WIDTH = "document.scrollingElement.scrollWidth"
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; })"
@@ -72,6 +72,9 @@ def route_urls() -> dict[str, str]:
         "members:post-end": [post.pk],
         "organizations:organization-detail": [compound.organization.code],
         "organizations:expense-receipt": [expense.pk],
+        # --- notices: the demo compound secretary's first notice, this year's programme and a task
+        **_notice_args(),
+        # --- end notices
     }
     urls = {}
     for name in route_names():
@@ -82,6 +85,19 @@ def route_urls() -> dict[str, str]:
         else:
             urls[name] = reverse(name)
     return urls
+
+
+def _notice_args() -> dict[str, list[int]]:
+    from yiling.notices.models import Notice, ProgressReport, Task
+
+    notice = Notice.objects.filter(recipient__username="compound").order_by("pk").first()
+    task = Task.objects.order_by("pk").first()
+    return {
+        "notices:report-evidence": [ProgressReport.objects.order_by("pk").first().pk],
+        "notices:notice-open": [notice.pk],
+        "notices:programme-detail": [task.programme_id],
+        "notices:task-detail": [task.pk],
+    }
 
 
 def _pattern(name: str) -> str:

@@ -173,6 +173,11 @@ def victim(tree) -> Member:
     Group.objects.create(name="district staff").user_set.add(viewer)
     # An account the street staff manage (a secretary in their street), for the accounts admin's rows.
     user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    # --- notices (yiling.notices): rows in the programme, task, progress, notice, delivery and robot admins
+    from tests.yiling.notices_factories import notices_for_admin_walk
+
+    notices_for_admin_walk(tree)
+    # --- end notices
     return secretary
 
 
