@@ -151,6 +151,21 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 
+# The cache (the public merchant boards): Redis when REDIS_URL is set, else this process's memory.
+# Short timeouts, because a board whose cache is down answers from the database (merchants.board_cache).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "yiling",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yiling"}
+    )
+}
+
 # import-export: the admin's import and export go through the scoping rule, and imports run
 # in one transaction so a bad file writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
