@@ -48,6 +48,11 @@ def may_use_desk(user: UserLike) -> bool:
     return any(a.role in DESK_ROLES for a in assignments_of(user))
 
 
+def own_merchant_ids(user: UserLike) -> list[int]:
+    """The shop units the user holds the merchant role for (no query beyond the user's assignments)."""
+    return [a.unit_id for a in assignments_of(user) if a.role == "merchant" and a.unit_id]
+
+
 def own_merchants(user: UserLike) -> list[Merchant]:
     """The merchants whose shop the user holds the merchant role for."""
     if not user.is_authenticated:
