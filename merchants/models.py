@@ -353,6 +353,8 @@ class Feedback(OneQueryCheckConstraints, models.Model):
     history = HistoricalRecords(excluded_fields=["contact_phone", "source"])
     objects = FeedbackQuerySet.as_manager()
     visibility = Anchors(organization=("merchant__shop__organization",), unit=("merchant__shop",))
+    #: Masked everywhere; nobody filters, searches or sorts on it in the admin (yiling.admin).
+    personal_fields = ("contact_phone",)
 
     class Meta:
         verbose_name = _("customer feedback")
