@@ -141,6 +141,51 @@ def merchant_create(
 
 
 @transaction.atomic
+def merchants_bulk_create(*, items: list[dict[str, Any]], by: Any = None) -> list[Merchant]:
+    """Many new merchants at once (the demo, a first load): each checked field by field and by its
+    own rules, the unique ones left to the database's named constraints; history rows written too."""
+    from simple_history.utils import bulk_create_with_history
+
+    merchants = []
+    for fields in items:
+        merchant = Merchant(board_code=fields.pop("board_code", "") or new_board_code(), **fields)
+        # The rows come from the database: their existence is the foreign keys' to check.
+        merchant.clean_fields(exclude=["shop", "operator", "zone"])
+        merchant.clean()
+        merchants.append(merchant)
+    return bulk_create_with_history(merchants, Merchant, default_user=by, batch_size=500)
+
+
+@transaction.atomic
+def pledges_bulk_publish(*, texts: dict[int, str], by: Any = None) -> list[Pledge]:
+    """The first pledges of merchants that have none yet, published at once (a first load)."""
+    from simple_history.utils import bulk_create_with_history
+
+    have = set(Pledge.objects.filter(merchant_id__in=texts).values_list("merchant_id", flat=True))
+    now = timezone.now()
+    pledges = []
+    for merchant_id, text in texts.items():
+        if merchant_id in have:
+            continue
+        text = "\n".join(line.strip() for line in text.splitlines() if line.strip())
+        pledge = Pledge(
+            merchant_id=merchant_id,
+            version=1,
+            text=text,
+            status=Pledge.Status.APPROVED,
+            proposed_by=by,
+            proposed_at=now,
+            decided_by=by,
+            decided_at=now,
+        )
+        pledge.clean_fields(exclude=["merchant"])
+        pledges.append(pledge)
+    created = bulk_create_with_history(pledges, Pledge, default_user=by, batch_size=500)
+    _board_changed(*(p.merchant_id for p in created))
+    return created
+
+
+@transaction.atomic
 def merchant_update(*, merchant: Merchant, by: Any = None, **changes: Any) -> Merchant:
     merchant = _apply(merchant, MERCHANT_FIELDS, changes, by=by)
     _board_changed(merchant.pk)
@@ -231,7 +276,9 @@ def feedback_refusal(*, merchant: Merchant, source: str) -> str | None:
 
 
 @transaction.atomic
-def feedback_submit(*, merchant: Merchant, kind: str, text: str, contact_phone: str = "", source: str = "") -> Feedback:
+def feedback_submit(
+    *, merchant: Merchant, kind: str, text: str, contact_phone: str = "", source: str = "", receipt: str = ""
+) -> Feedback:
     """A customer's message; nothing of it is public until a secretary publishes it."""
     now = timezone.now()
     feedback = Feedback(
@@ -239,7 +286,7 @@ def feedback_submit(*, merchant: Merchant, kind: str, text: str, contact_phone: 
         kind=kind,
         text=text.strip(),
         contact_phone=contact_phone.strip(),
-        receipt=new_receipt(),
+        receipt=receipt or new_receipt(),
         source=source,
         submitted_at=now,
     )
