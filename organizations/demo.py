@@ -131,7 +131,9 @@ ENTERPRISES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("EN-HXSP", "YL-LQGY", "宜昌鸿鑫食品有限公司", None, None, None),
 ]
 
-#: code, street, name — the 8 markets of the case
+#: code, street, name — the business districts of the case (4 main streets, 8 markets), each with a
+#: general branch of its own (``ORG-BD-…``) that covers its shops, so the business district's secretary
+#: reaches them
 BUSINESS_DISTRICTS = [
     ("BD-CJSC", "YL-XXT", "长江市场"),
     ("BD-SXCC", "YL-XXT", "三峡茶城"),
@@ -141,6 +143,11 @@ BUSINESS_DISTRICTS = [
     ("BD-QPC", "YL-DC", "夷陵汽配城"),
     ("BD-DCNM", "YL-DC", "东城农贸市场"),
     ("BD-FZDD", "YL-DC", "发展大道商圈"),
+    # merchants (issue 11): the case's 4 main streets and 8 markets
+    ("BD-YLDD", "YL-XXT", "夷陵大道商业街"),
+    ("BD-XXTB", "YL-XXT", "小溪塔步行街"),
+    ("BD-GSPF", "YL-DC", "三峡果蔬批发市场"),
+    ("BD-DCXS", "YL-DC", "东城小商品市场"),
 ]
 
 #: code, business district, name
@@ -422,23 +429,24 @@ class _Seeder:
                 )
 
         markets: dict[str, Unit] = {}
-        market_streets: dict[str, str] = {}
+        market_orgs: dict[str, Organization] = {}
         for b_code, street, b_name in BUSINESS_DISTRICTS:
-            markets[b_code] = self.unit(
+            markets[b_code], market_orgs[b_code] = self.unit_with_org(
                 b_code,
+                org_parent=street_orgs[street],
+                org_name=f"{b_name}党总支",
+                org_kind=OrgKind.GENERAL_BRANCH,
                 name=b_name,
                 unit_type=UnitType.BUSINESS_DISTRICT,
                 parent=street_units[street],
-                organization=street_orgs[street],
             )
-            market_streets[b_code] = street
         for s_code, market, s_name in SHOPS:
             self.unit(
                 s_code,
                 name=s_name,
                 unit_type=UnitType.SHOP,
                 parent=markets[market],
-                organization=street_orgs[market_streets[market]],
+                organization=market_orgs[market],
             )
 
         for index, a_name in enumerate(AGENCIES, start=1):

@@ -156,6 +156,21 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Where links in notice emails and robot messages point (the portal's address seen by its users).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# The cache (the public merchant boards): Redis when REDIS_URL is set, else this process's memory.
+# Short timeouts, because a board whose cache is down answers from the database (merchants.board_cache).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "yiling",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yiling"}
+    )
+}
+
 # import-export: the admin's import and export go through the scoping rule, and imports run
 # in one transaction so a bad file writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

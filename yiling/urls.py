@@ -20,6 +20,7 @@ urlpatterns = [
     path("organizations/", include("organizations.urls")),
     path("members/", include("members.urls")),
     path("merchants/", include("merchants.urls")),
+    path("", include("merchants.public_urls")),
     path("liaisons/", include("liaisons.urls")),
     path("alliances/", include("alliances.urls")),
     path("notices/", include("yiling.notices.urls")),

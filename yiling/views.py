@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after logging in: their roles and the figures of their part of the tree."""
     assignments = org_selectors.role_assignments_of(request.user)
+    if assignments and all(a.role == "merchant" for a in assignments):
+        # A merchant's part of the portal is the shop (issue 11): land there.
+        return redirect("merchants:index")
     org_nodes = org_selectors.attach_path_names([a.organization for a in assignments if a.organization_id])
     by_pk = {o.pk: o for o in org_nodes}
     registry = indicators.registered()

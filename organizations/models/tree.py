@@ -256,10 +256,17 @@ class Role(models.TextChoices):
     COMPOUND_SECRETARY = "compound_secretary", _("Compound secretary")
     AGENCY_CONTACT = "agency_contact", _("Agency contact")
     MERCHANT = "merchant", _("Merchant")
+    MARKET_SECRETARY = "market_secretary", _("Business-district secretary")
 
 
 #: Roles bound to a node of the tree, reaching its whole subtree.
-ORGANIZATION_ROLES = (Role.DISTRICT_STAFF, Role.STREET_STAFF, Role.COMMUNITY_SECRETARY, Role.COMPOUND_SECRETARY)
+ORGANIZATION_ROLES = (
+    Role.DISTRICT_STAFF,
+    Role.STREET_STAFF,
+    Role.COMMUNITY_SECRETARY,
+    Role.COMPOUND_SECRETARY,
+    Role.MARKET_SECRETARY,
+)
 #: Roles bound to one unit: the contact's agency, the merchant's shop.
 UNIT_ROLES = (Role.AGENCY_CONTACT, Role.MERCHANT)
 #: The unit type a unit-bound role must be bound to.
@@ -270,6 +277,7 @@ ROLE_ORG_UNIT_TYPES = {
     Role.STREET_STAFF: (UnitType.STREET, UnitType.PARK),
     Role.COMMUNITY_SECRETARY: (UnitType.COMMUNITY,),
     Role.COMPOUND_SECRETARY: (UnitType.COMPOUND,),
+    Role.MARKET_SECRETARY: (UnitType.BUSINESS_DISTRICT,),
 }
 
 for _role in ORGANIZATION_ROLES:

@@ -48,6 +48,7 @@ from .tree import (
     role_revoke,
     unit_create,
     unit_update,
+    units_bulk_create,
 )
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "role_end_check",
     "role_revoke",
     "unit_create",
+    "units_bulk_create",
     "unit_update",
     "venue_create",
     "venue_update",

@@ -104,7 +104,8 @@ def lookups_of(path: str) -> dict[str, str]:
 def own_value(member: Member, path: str, lookup: str, nobody: str) -> str:
     """The member's own value for ``lookup`` on ``path`` (so a filter that was honoured keeps them)."""
     field = path.rsplit("__", 1)[-1]
-    value = getattr(member, field)
+    # merchants (issue 11): a complaint's contact phone is the victim's phone (see the victim fixture)
+    value = getattr(member, {"contact_phone": "phone"}.get(field, field))
     if isinstance(value, date):
         return {"year": str(value.year), "month": str(value.month), "day": str(value.day)}.get(
             lookup, value.isoformat()
@@ -178,6 +179,23 @@ def victim(tree) -> Member:
 
     notices_for_admin_walk(tree)
     # --- end notices
+    # --- merchants (issue 11): the victim runs a shop in a market of the street, with every record ---
+    from merchants import services as merchant_services
+    from tests.merchants.factories import make_market, make_merchant
+
+    market = make_market(tree["street_a"], name="甲市场党总支")
+    zone = merchant_services.zone_create(district=market.unit, name="一区", duties="巡查")
+    merchant = make_merchant(market, operator=secretary, pledges="诚信经营", zone=zone)
+    make_merchant(market)
+    feedback = merchant_services.feedback_submit(
+        merchant=merchant, kind="complaint", text="差", contact_phone=secretary.phone
+    )
+    merchant_services.contact_phone_viewed(user=viewer, feedback=feedback)
+    cycle = merchant_services.rating_cycle_create(organization=market, year=2026, criteria="诚信")
+    merchant_services.rating_record(cycle=cycle, merchant=merchant, inspection_score=30)
+    team = merchant_services.team_create(organization=market, kind="patrol", name="巡逻队", members=[secretary])
+    merchant_services.activity_record(team=team, held_on=date(2026, 5, 1), title="夜间巡逻")
+    # --- end merchants ---
     return secretary
 
 

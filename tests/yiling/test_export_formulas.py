@@ -167,6 +167,11 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
     governance_of(tree["compound_b"], "乙")
     make_member(home_organization=tree["compound_a"], residence=tree["compound_a"].unit, employer=tree["agency"])
     user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])  # an account for the accounts export
+    # --- merchants (issue 11): a merchant for the merchant export ---
+    from tests.merchants.factories import make_market, make_merchant
+
+    make_merchant(make_market(tree["street_a"]))
+    # --- end merchants ---
     refused = plant_payloads()
     # Only a value the database refuses whatever it is may escape the payloads (none today).
     assert refused == {}

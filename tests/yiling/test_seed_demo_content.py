@@ -80,7 +80,8 @@ def test_case_figures_and_tree(seeded):
     assert Unit.objects.filter(unit_type=UnitType.STREET).count() >= 2
     assert Unit.objects.filter(unit_type=UnitType.PARK).count() == 6
     assert Unit.objects.filter(unit_type=UnitType.AGENCY).count() == 67
-    assert Unit.objects.filter(unit_type=UnitType.BUSINESS_DISTRICT).count() == 8
+    # merchants (issue 11): 4 main streets and 8 markets
+    assert Unit.objects.filter(unit_type=UnitType.BUSINESS_DISTRICT).count() == 12
     assert Organization.objects.get(name="夷陵电商产业城联合党支部").kind == OrgKind.JOINT_BRANCH
     assert Unit.objects.get(name="区委办公室").organization.name == "区委办公室党支部"
     codes = [*Unit.objects.values_list("code", flat=True), *Organization.objects.values_list("code", flat=True)]
