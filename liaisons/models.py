@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -229,6 +230,10 @@ class Demand(OneQueryCheckConstraints, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("liaisons:demand-detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state in OPEN_STATES and self.due_on is not None and self.due_on < timezone.localdate()
 
 
 def attachment_path(instance: DemandStep, filename: str) -> str:
