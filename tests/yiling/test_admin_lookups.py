@@ -173,6 +173,18 @@ def victim(tree) -> Member:
     Group.objects.create(name="district staff").user_set.add(viewer)
     # An account the street staff manage (a secretary in their street), for the accounts admin's rows.
     user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    # --- liaisons: a row for each liaisons admin, in the street of the street staff ---------------
+    from liaisons import services as liaison_services
+    from tests.liaisons.factories import long_ago, raise_demand
+
+    pairing = liaison_services.liaison_start(agency=tree["agency"], compound=unit, started_on=long_ago(30))
+    demand = raise_demand(unit, state="in_progress")
+    liaison_services.contribution_record(liaison=pairing, kind="goods", given_on=long_ago(1), description="物资")
+    liaison_services.deliberation_record(
+        compound=unit, held_on=long_ago(1), topic="议事", attendees="张三", attendance=1, decisions="同意",
+        demands=[demand],
+    )  # fmt: skip
+    # --- end liaisons -----------------------------------------------------------------------------
     return secretary
 
 
