@@ -229,6 +229,40 @@ def liaison_start(
 
 
 @transaction.atomic
+def liaisons_start_many(*, pairs: list[tuple[Unit, Unit, str]], started_on: date) -> list[Liaison]:
+    """Pair many agencies with compounds from ``started_on`` at once (the demo's 67; a first list):
+    ``pairs`` are (agency, compound, agency contact). The same rules as :func:`liaison_start`, checked
+    for the whole list in one query, then one insert (and one for the history)."""
+    from simple_history.utils import bulk_create_with_history
+
+    agencies = [a for a, _c, _n in pairs]
+    compounds = [c for _a, c, _n in pairs]
+    for field, units, unit_type in (("agency", agencies, UnitType.AGENCY), ("compound", compounds, UnitType.COMPOUND)):
+        for unit in units:
+            if unit.unit_type != unit_type:
+                raise ValidationError(
+                    {field: _("%(unit)s is not a %(type)s.") % {"unit": unit, "type": unit_type.label}}
+                )
+        if len({u.pk for u in units}) != len(units):
+            raise ValidationError({field: _("Pairings of one agency or one compound cannot overlap.")})
+    clash = (
+        Liaison.objects.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=started_on))
+        .filter(Q(agency__in=agencies) | Q(compound__in=compounds))
+        .select_related("agency", "compound")
+        .first()
+    )
+    if clash is not None:
+        _check_overlap(Liaison(agency=clash.agency, compound=clash.compound, started_on=started_on))
+    liaisons = [
+        Liaison(agency=agency, compound=compound, started_on=started_on, agency_contact=contact.strip())
+        for agency, compound, contact in pairs
+    ]
+    for liaison in liaisons:
+        liaison.full_clean(validate_unique=False, validate_constraints=False)
+    return bulk_create_with_history(liaisons, Liaison)
+
+
+@transaction.atomic
 def liaison_update(*, liaison: Liaison, **changes: Any) -> Liaison:
     """Change the contact persons or the notes of a pairing (not its parties or dates)."""
     unknown = set(changes) - set(LIAISON_FIELDS)
