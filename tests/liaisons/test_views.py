@@ -249,3 +249,18 @@ def test_pages_read_a_fixed_number_of_queries(world, client, django_assert_max_n
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
     assert user
+
+
+def test_pages_speak_chinese_with_chinese_dates(world, client):
+    demand = raise_demand(world["compound_a_unit"], state=State.RESOLVED)
+    login(client, world, "contact")
+    home = body(client.get(reverse("liaisons:home")))
+    assert "我们联系的小区" in home and "未办结问题" in home
+    detail = body(client.get(reverse("liaisons:demand-detail", args=[demand.pk])))
+    raised = demand.raised_on
+    assert f"{raised.year}年{raised.month}月{raised.day}日" in detail and "办理过程" in detail
+    login(client, world, "compound_secretary")
+    asked = body(client.get(reverse("liaisons:demand-move", args=[demand.pk, State.CONFIRMED])))
+    assert "确认已解决" in asked
+    refused = client.post(reverse("liaisons:demand-move", args=[demand.pk, State.REOPENED]), {"note": ""})
+    assert "请在说明中写明" in body(refused) or "这个字段是必填项" in body(refused)
