@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from organizations.selectors import is_district_wide
 from yiling.admin import ScopedAdminMixin, ServiceAdminMixin, SpreadsheetAdminMixin, YesNoFilter
 from yiling.admin_forms import SpreadsheetUploadForm
 from yiling.scoping import visible
@@ -127,6 +128,10 @@ class ContributionAdmin(RecordedOnlyMixin, LiaisonsAdmin):
     list_filter = ("kind",)
     search_fields = ("description", "liaison__compound__name", "liaison__agency__name")
     list_select_related = ("liaison__agency", "liaison__compound")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The agency records what it brought (on the portal); here only the district, for it.
+        return super().has_add_permission(request) and is_district_wide(request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "liaison":

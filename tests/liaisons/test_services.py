@@ -260,3 +260,19 @@ def test_a_deliberation_links_the_problems_of_its_compound_only(world):
     assert list(meeting.demands.all()) == [demand]
     assert list(meeting.steps.all()) == [step]
     assert meeting.held_on == timezone.localdate() - timedelta(days=1)
+
+
+def test_many_pairings_at_once_follow_the_same_rules(world):
+    from tests.organizations.factories import make_unit
+
+    agency_c = make_unit("agency", world["root"], name="区公安局")
+    with pytest.raises(ValidationError):  # 乙小区 is free, but the agency is paired with 甲小区
+        services.liaisons_start_many(pairs=[(world["agency"], world["compound_b_unit"], "")], started_on=long_ago(1))
+    with pytest.raises(ValidationError):  # the same compound twice in the list
+        services.liaisons_start_many(
+            pairs=[(agency_c, world["compound_b_unit"], ""), (agency_c, world["compound_b_unit"], "")],
+            started_on=long_ago(1),
+        )
+    made = services.liaisons_start_many(pairs=[(agency_c, world["compound_b_unit"], "刘")], started_on=long_ago(1))
+    assert [(m.agency, m.compound, m.agency_contact) for m in made] == [(agency_c, world["compound_b_unit"], "刘")]
+    assert Liaison.history.filter(id=made[0].pk).count() == 1
