@@ -12,7 +12,9 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -90,10 +92,17 @@ class LiaisonAdmin(SpreadsheetAdminMixin, LiaisonsAdmin):
 
 class DemandStepInline(admin.TabularInline):
     model = DemandStep
-    fields = ("at", "from_state", "to_state", "by_name", "note", "attachment")
+    fields = ("at", "from_state", "to_state", "by_name", "note", "attachment_link")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("attachment"))
+    def attachment_link(self, obj: DemandStep) -> str:
+        # Through the portal's view, which applies the scoping rule; never a /media/ address.
+        if not obj.attachment:
+            return "-"
+        return format_html('<a href="{}">{}</a>', reverse("liaisons:step-attachment", args=[obj.pk]), _("attachment"))
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -102,3 +102,22 @@ def test_staff_pair_an_agency_through_the_service_and_are_refused_an_overlap(wor
     data["started_on"] = long_ago(1).isoformat()  # after the ended pairing: no overlap
     assert client.post(url, data).status_code == 302
     assert Liaison.objects.count() == 4
+
+
+def test_a_problem_in_the_admin_shows_its_timeline_with_the_attachment_through_the_portal(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liaisons import services
+    from liaisons.models import State
+
+    demand = raise_demand(world["compound_a_unit"], state=State.IN_PROGRESS)
+    png = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    step = services.demand_move(demand=demand, to_state=State.RESOLVED, note="修好了", attachment=png)
+    district = user_with_role(Role.DISTRICT_STAFF, organization=world["root"], password=None)
+    grant_admin(district, Demand, DemandStep)
+    client.force_login(district)
+    page = client.get(reverse("admin:liaisons_demand_change", args=[demand.pk])).content.decode()
+    assert "修好了" in page
+    assert reverse("liaisons:step-attachment", args=[step.pk]) in page
+    assert "/media/" not in page
+    step.attachment.delete(save=False)

@@ -105,3 +105,67 @@ def test_secretaries_and_staff_see_their_subtree(world, rows, role, expected):
     wanted = {world[k].pk for k in expected}
     assert compounds_of(world["users"][role], Demand) == wanted
     assert compounds_of(world["users"][role], Deliberation) == wanted
+
+
+# --- every page, export and admin list, for the agency contact -------------------------------------------
+
+ADMIN_LISTS = ["liaison", "demand", "contribution", "deliberation"]
+
+
+@pytest.fixture
+def contact_client(world, rows, client):
+    from liaisons.models import Contribution, Deliberation, Demand, DemandStep, Liaison
+    from tests.organizations.factories import grant_admin
+
+    contact = world["users"]["contact"]
+    grant_admin(contact, Liaison, Demand, DemandStep, Contribution, Deliberation, Unit)
+    client.force_login(contact)
+    return client
+
+
+def _pages(world, rows):
+    from django.urls import reverse
+
+    meeting_a = Deliberation.objects.get(compound=world["compound_a_unit"])
+    return [
+        reverse("liaisons:home"),
+        reverse("liaisons:demand-list") + "?state=all",
+        reverse("liaisons:deliberation-list"),
+        reverse("liaisons:report"),
+        reverse("liaisons:compound-detail", args=[world["compound_a_unit"].code]),
+        reverse("liaisons:demand-detail", args=[rows["a"].pk]),
+        reverse("liaisons:deliberation-detail", args=[meeting_a.pk]),
+    ]
+
+
+def test_the_contact_sees_exactly_its_compound_in_every_page_export_and_admin_list(world, rows, contact_client):
+    from django.urls import reverse
+
+    for url in _pages(world, rows):
+        text = contact_client.get(url).content.decode()
+        assert "乙无支部问题" not in text and "bare议事" not in text, url
+    for name in ADMIN_LISTS:
+        text = contact_client.get(reverse(f"admin:liaisons_{name}_changelist")).content.decode()
+        assert world["compound_a_unit"].name in text or "甲问题" in text or "a物资" in text, name
+        assert world["bare_b"].name not in text and "乙无支部问题" not in text, name
+    export = contact_client.get(reverse("admin:liaisons_liaison_export") + "?format=csv").content.decode("utf-8-sig")
+    assert world["compound_a_unit"].code in export and world["bare_b"].code not in export
+    for pk in (rows["bare"].pk,):
+        assert contact_client.get(reverse("liaisons:demand-detail", args=[pk])).status_code == 404
+    code = world["bare_b"].code
+    assert contact_client.get(reverse("liaisons:compound-detail", args=[code])).status_code == 404
+
+
+def test_the_contact_sees_nothing_anywhere_once_the_pairing_has_ended(world, rows, contact_client):
+    from django.urls import reverse
+
+    pages = _pages(world, rows)
+    services.liaison_end(liaison=world["liaison_a"], ended_on=timezone.localdate())
+    for url in pages:
+        response = contact_client.get(url)
+        assert response.status_code == 404 or "甲问题" not in response.content.decode(), url
+    for name in ADMIN_LISTS:
+        text = contact_client.get(reverse(f"admin:liaisons_{name}_changelist")).content.decode()
+        assert "甲问题" not in text and "a物资" not in text and "a议事" not in text, name
+    export = contact_client.get(reverse("admin:liaisons_liaison_export") + "?format=csv").content.decode("utf-8-sig")
+    assert world["compound_a_unit"].code not in export
