@@ -20,3 +20,25 @@ def uses_liaisons(user: Any) -> bool:
     if user.is_superuser:
         return True
     return any(a.role != Role.MERCHANT for a in assignments_of(user))
+
+
+@register.simple_tag
+def agency_pairings(agency: Any) -> list[Any]:
+    """The compounds ``agency`` is paired with today, with their open and overdue problems (one query)."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from liaisons.models import OPEN_STATES, Liaison
+
+    today = timezone.localdate()
+    open_problem = Q(compound__demands__state__in=OPEN_STATES)
+    return list(
+        Liaison.objects.active_on(today)
+        .filter(agency=agency)
+        .select_related("compound")
+        .annotate(
+            open_count=Count("compound__demands", filter=open_problem),
+            overdue_count=Count("compound__demands", filter=open_problem & Q(compound__demands__due_on__lt=today)),
+        )
+        .order_by("compound__code")
+    )

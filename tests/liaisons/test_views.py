@@ -264,3 +264,13 @@ def test_pages_speak_chinese_with_chinese_dates(world, client):
     assert "确认已解决" in asked
     refused = client.post(reverse("liaisons:demand-move", args=[demand.pk, State.REOPENED]), {"note": ""})
     assert "请在说明中写明" in body(refused) or "这个字段是必填项" in body(refused)
+
+
+def test_the_agency_contact_s_home_shows_its_compounds_and_open_problems(world, client):
+    raise_demand(world["compound_a_unit"], title="开放问题")
+    login(client, world, "contact")
+    home = body(client.get(reverse("portal-home")))
+    assert f'data-compound="{world["compound_a_unit"].code}"' in home
+    assert "未办结问题 1 个，其中逾期 1 个" in home
+    services.liaison_end(liaison=world["liaison_a"], ended_on=timezone.localdate())
+    assert "目前没有联系的小区。" in body(client.get(reverse("portal-home")))
