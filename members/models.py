@@ -131,7 +131,8 @@ class Member(OneQueryCheckConstraints, models.Model):
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = MemberQuerySet.as_manager()
-    visibility = Anchors(organization=("home_organization", "residence__organization"), unit=("employer",))
+    # ``residence``: the agency contact of a paired compound reaches its residents (liaisons.scoping).
+    visibility = Anchors(organization=("home_organization", "residence__organization"), unit=("employer", "residence"))
     #: Shown masked to users without ``view_personal_data``, who may then not filter, search or sort on
     #: them either (``yiling.admin.PersonalDataGuardMixin``). The birth date is among them because with
     #: the visible part of an ID number it narrows down the rest.
@@ -352,7 +353,7 @@ class VolunteerPost(OneQueryCheckConstraints, models.Model):
 
     history = HistoricalRecords()
     objects = VolunteerPostQuerySet.as_manager()
-    visibility = Anchors(organization=("compound__organization", "member__home_organization"))
+    visibility = Anchors(organization=("compound__organization", "member__home_organization"), unit=("compound",))
 
     class Meta:
         verbose_name = _("volunteer post")

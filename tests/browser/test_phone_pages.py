@@ -38,6 +38,27 @@ PER_SHAPE = 2
 #: A file, not a page.
 DOWNLOADS = {"organizations:expense-receipt", "notices:report-evidence"}
 
+# --- liaisons: its pages join the walk --------------------------------------------------------------
+PORTAL_NAMESPACES = (*PORTAL_NAMESPACES, "liaisons")
+DOWNLOADS = DOWNLOADS | {"liaisons:step-attachment"}
+
+
+def liaisons_route_args(compound: Unit) -> dict[str, list]:
+    """Demo rows of 平湖国际 (paired with 区委办, the demo agency) for the liaisons routes."""
+    from liaisons.models import Deliberation, Demand, DemandStep, Liaison
+
+    demand = Demand.objects.filter(compound=compound, state="resolved").order_by("pk").first()
+    return {
+        "liaisons:contribution-record": [Liaison.objects.get(compound=compound, ended_on__isnull=True).pk],
+        "liaisons:demand-detail": [demand.pk],
+        "liaisons:demand-move": [demand.pk, "confirmed"],
+        "liaisons:step-attachment": [DemandStep.objects.filter(demand=demand).order_by("pk").first().pk],
+        "liaisons:deliberation-detail": [Deliberation.objects.filter(compound=compound).order_by("pk").first().pk],
+    }
+
+
+# --- end liaisons -------------------------------------------------------------------------------------
+
 WIDTH = "document.scrollingElement.scrollWidth"
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; })"
 
@@ -75,6 +96,7 @@ def route_urls() -> dict[str, str]:
         # --- notices: the demo compound secretary's first notice, this year's programme and a task
         **_notice_args(),
         # --- end notices
+        **liaisons_route_args(compound),  # liaisons
     }
     urls = {}
     for name in route_names():

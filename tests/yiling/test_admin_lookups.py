@@ -196,6 +196,18 @@ def victim(tree) -> Member:
     team = merchant_services.team_create(organization=market, kind="patrol", name="巡逻队", members=[secretary])
     merchant_services.activity_record(team=team, held_on=date(2026, 5, 1), title="夜间巡逻")
     # --- end merchants ---
+    # --- liaisons: a row for each liaisons admin, in the street of the street staff ---------------
+    from liaisons import services as liaison_services
+    from tests.liaisons.factories import long_ago, raise_demand
+
+    pairing = liaison_services.liaison_start(agency=tree["agency"], compound=unit, started_on=long_ago(30))
+    demand = raise_demand(unit, state="in_progress")
+    liaison_services.contribution_record(liaison=pairing, kind="goods", given_on=long_ago(1), description="物资")
+    liaison_services.deliberation_record(
+        compound=unit, held_on=long_ago(1), topic="议事", attendees="张三", attendance=1, decisions="同意",
+        demands=[demand],
+    )  # fmt: skip
+    # --- end liaisons -----------------------------------------------------------------------------
     return secretary
 
 

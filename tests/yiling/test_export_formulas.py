@@ -172,6 +172,20 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
 
     make_merchant(make_market(tree["street_a"]))
     # --- end merchants ---
+    # --- liaisons: a pairing, a problem, a contribution and a deliberation to export --------------
+    from liaisons import services as liaison_services
+    from tests.liaisons.factories import long_ago, raise_demand
+
+    pairing = liaison_services.liaison_start(
+        agency=tree["agency"], compound=tree["compound_a"].unit, started_on=long_ago(30), agency_contact="王科长"
+    )
+    demand = raise_demand(tree["compound_a"].unit)
+    liaison_services.contribution_record(liaison=pairing, kind="goods", given_on=long_ago(1), description="物资")
+    liaison_services.deliberation_record(
+        compound=pairing.compound, held_on=long_ago(1), topic="议事", attendees="张三", attendance=1,
+        decisions="同意", demands=[demand],
+    )  # fmt: skip
+    # --- end liaisons -----------------------------------------------------------------------------
     refused = plant_payloads()
     # Only a value the database refuses whatever it is may escape the payloads (none today).
     assert refused == {}
@@ -194,6 +208,7 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
     # The exports this test knows exist are among those it found and ran.
     for known in ("Organization", "Unit", "PropertyCompany", "OwnersCommittee", "Member", "Compound", "fund execution"):
         assert {f"{known} xlsx", f"{known} csv"} <= exported.keys(), known
+    assert {"Liaison xlsx", "Liaison csv"} <= exported.keys()  # liaisons: the pairings export
     # Every kind of payload came out, escaped, somewhere.
     assert set().union(*exported.values()) == set(PAYLOADS)
 
