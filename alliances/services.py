@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from organizations.models import Organization, Unit, UnitType
 
@@ -428,3 +429,38 @@ def instructor_visit_log(*, assignment: InstructorAssignment, visited_on: date, 
     visit.full_clean()
     visit.save()
     return visit
+
+
+# --- in bulk (seed data, imports) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def enterprise_profiles_create_bulk(*, profiles: list[EnterpriseProfile]) -> list[EnterpriseProfile]:
+    """Create many enterprise profiles at once, each checked as :func:`enterprise_profile_save` checks one."""
+    for profile in profiles:
+        _check_profile(profile)
+        profile.full_clean()
+    return bulk_create_with_history(profiles, EnterpriseProfile)
+
+
+@transaction.atomic
+def instructors_assign_bulk(*, assignments: list[InstructorAssignment]) -> list[InstructorAssignment]:
+    """Send many instructors at once, each checked as :func:`instructor_assign` checks one."""
+    for assignment in assignments:
+        if assignment.enterprise.unit_type != UnitType.ENTERPRISE:
+            raise ValidationError({"enterprise": _("Instructors are sent to enterprises.")})
+        _not_future(assignment.started_on, "started_on")
+        assignment.full_clean()
+    return bulk_create_with_history(assignments, InstructorAssignment)
+
+
+@transaction.atomic
+def instructor_visits_log_bulk(*, visits: list[InstructorVisit]) -> list[InstructorVisit]:
+    """Log many visits at once, each checked as :func:`instructor_visit_log` checks one."""
+    for visit in visits:
+        assignment = visit.assignment
+        if visit.visited_on < assignment.started_on or (assignment.ended_on and visit.visited_on > assignment.ended_on):
+            raise ValidationError({"visited_on": _("The visit falls outside the instructor's assignment.")})
+        _not_future(visit.visited_on, "visited_on")
+        visit.full_clean(exclude=["assignment"])
+    return bulk_create_with_history(visits, InstructorVisit)

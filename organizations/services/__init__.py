@@ -39,6 +39,7 @@ from .tree import (
     UNIT_FIELDS,
     check_move,
     grant_check,
+    organization_children_create_bulk,
     organization_create,
     organization_move,
     organization_update,
@@ -48,6 +49,8 @@ from .tree import (
     role_revoke,
     unit_create,
     unit_update,
+    units_cover_bulk,
+    units_create_bulk,
 )
 
 __all__ = [
@@ -78,6 +81,7 @@ __all__ = [
     "funding_standard_set",
     "grant_check",
     "operating_compound_branches",
+    "organization_children_create_bulk",
     "organization_create",
     "organization_move",
     "organization_update",
@@ -90,6 +94,8 @@ __all__ = [
     "role_end_check",
     "role_revoke",
     "unit_create",
+    "units_cover_bulk",
+    "units_create_bulk",
     "unit_update",
     "venue_create",
     "venue_update",
