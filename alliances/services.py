@@ -19,6 +19,7 @@ from .models import (
     AllianceMembership,
     Building,
     EnterpriseProfile,
+    FormationMode,
     HostTurn,
     InstructorAssignment,
     InstructorVisit,
@@ -432,25 +433,58 @@ def instructor_visit_log(*, assignment: InstructorAssignment, visited_on: date, 
 
 
 # --- in bulk (seed data, imports) ----------------------------------------------------------------------
+#
+# A row at a time, each service above asks the database several questions (do the rows it points to
+# exist, is it unique, does it meet each check constraint). In bulk the same rules are checked with one
+# query per rule for the whole batch; the database's named constraints stay the last word, and a batch
+# they refuse is refused whole (the caller's transaction rolls back).
+
+
+def _clean(obj: Any, relations: tuple[str, ...]) -> None:
+    """Field and model validation without the per-row queries (relations are passed as loaded rows)."""
+    obj.clean_fields(exclude=list(relations))
+    obj.clean()
 
 
 @transaction.atomic
 def enterprise_profiles_create_bulk(*, profiles: list[EnterpriseProfile]) -> list[EnterpriseProfile]:
     """Create many enterprise profiles at once, each checked as :func:`enterprise_profile_save` checks one."""
+    taken = set(
+        EnterpriseProfile.objects.filter(unit__in=[p.unit for p in profiles]).values_list("unit__code", flat=True)
+    )
     for profile in profiles:
-        _check_profile(profile)
-        profile.full_clean()
+        if profile.unit.code in taken:
+            raise ValidationError({"unit": _("The enterprise already has a profile.")})
+        if profile.unit.unit_type != UnitType.ENTERPRISE:
+            raise ValidationError({"unit": _("Only an enterprise has an enterprise profile.")})
+        if (profile.formation_mode == FormationMode.NONE) != (profile.branch is None):
+            raise ValidationError(
+                {"branch": _("An enterprise organized in a branch names that organization; one without names none.")}
+            )
+        _clean(profile, ("unit", "building", "branch"))
     return bulk_create_with_history(profiles, EnterpriseProfile)
 
 
 @transaction.atomic
 def instructors_assign_bulk(*, assignments: list[InstructorAssignment]) -> list[InstructorAssignment]:
     """Send many instructors at once, each checked as :func:`instructor_assign` checks one."""
-    for assignment in assignments:
-        if assignment.enterprise.unit_type != UnitType.ENTERPRISE:
+    current = InstructorAssignment.objects.current()
+    busy_firms = set(current.values_list("enterprise_id", flat=True))
+    busy_people = set(current.exclude(member=None).values_list("member_id", flat=True))
+    for a in assignments:
+        if a.enterprise.unit_type != UnitType.ENTERPRISE:
             raise ValidationError({"enterprise": _("Instructors are sent to enterprises.")})
-        _not_future(assignment.started_on, "started_on")
-        assignment.full_clean()
+        if a.enterprise_id in busy_firms:
+            raise ValidationError({"enterprise": _("The enterprise already has an instructor.")})
+        if a.member_id is not None and a.member_id in busy_people:
+            raise ValidationError({"member": _("This instructor is already assigned to an enterprise.")})
+        if (a.member_id is None) == (not a.instructor_name):
+            raise ValidationError(_("Name the instructor: a party member, or a name for someone else."))
+        _not_future(a.started_on, "started_on")
+        _clean(a, ("enterprise", "member"))
+        busy_firms.add(a.enterprise_id)
+        if a.member_id is not None:
+            busy_people.add(a.member_id)
     return bulk_create_with_history(assignments, InstructorAssignment)
 
 
@@ -462,5 +496,8 @@ def instructor_visits_log_bulk(*, visits: list[InstructorVisit]) -> list[Instruc
         if visit.visited_on < assignment.started_on or (assignment.ended_on and visit.visited_on > assignment.ended_on):
             raise ValidationError({"visited_on": _("The visit falls outside the instructor's assignment.")})
         _not_future(visit.visited_on, "visited_on")
-        visit.full_clean(exclude=["assignment"])
+        visit.summary = visit.summary.strip()
+        if not visit.summary:
+            raise ValidationError({"summary": _("Say what the visit did.")})
+        _clean(visit, ("assignment",))
     return bulk_create_with_history(visits, InstructorVisit)

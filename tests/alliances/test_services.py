@@ -237,3 +237,36 @@ def test_enterprise_profile_branch_follows_mode(tree):
         EnterpriseProfile.objects.filter(pk=profile.pk).update(branch=None)
     services.enterprise_profile_save(unit=firm, staff=320)
     assert EnterpriseProfile.objects.get(pk=profile.pk).staff == 320
+
+
+def test_bulk_services_check_each_row_and_write_nothing_when_one_is_refused(tree):
+    from alliances.models import InstructorVisit
+
+    firms = [make_enterprise(tree) for _ in range(3)]
+    with pytest.raises(ValidationError):
+        services.enterprise_profiles_create_bulk(
+            profiles=[EnterpriseProfile(unit=firms[0]), EnterpriseProfile(unit=firms[1], formation_mode="joint")]
+        )
+    assert not EnterpriseProfile.objects.exists()
+    services.enterprise_profiles_create_bulk(profiles=[EnterpriseProfile(unit=f, is_large_scale=True) for f in firms])
+    assert EnterpriseProfile.objects.large().count() == 3
+    with pytest.raises(ValidationError):
+        services.instructors_assign_bulk(
+            assignments=[
+                InstructorAssignment(enterprise=firms[0], instructor_name="甲", started_on=DAY),
+                InstructorAssignment(enterprise=firms[0], instructor_name="乙", started_on=DAY),
+            ]
+        )
+    assert not InstructorAssignment.objects.exists()
+    made = services.instructors_assign_bulk(
+        assignments=[
+            InstructorAssignment(enterprise=f, instructor_name=f"指导员{i}", started_on=DAY)
+            for i, f in enumerate(firms)
+        ]
+    )
+    with pytest.raises(ValidationError):
+        services.instructor_visits_log_bulk(visits=[InstructorVisit(assignment=made[0], visited_on=DAY, summary=" ")])
+    services.instructor_visits_log_bulk(
+        visits=[InstructorVisit(assignment=a, visited_on=DAY, summary="走访") for a in made]
+    )
+    assert InstructorVisit.objects.count() == 3 and InstructorAssignment.history.count() == 3
