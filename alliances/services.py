@@ -501,3 +501,8 @@ def instructor_visits_log_bulk(*, visits: list[InstructorVisit]) -> list[Instruc
             raise ValidationError({"summary": _("Say what the visit did.")})
         _clean(visit, ("assignment",))
     return bulk_create_with_history(visits, InstructorVisit)
+
+
+@transaction.atomic
+def building_update(*, building: Building, **changes: Any) -> Building:
+    return _apply(building, ("name", "address"), changes, "building_update")

@@ -49,3 +49,41 @@ def park_secretary(tree: dict):
 
 def make_enterprise(tree: dict, *, name: str | None = None, parent=None):
     return make_unit(UnitType.ENTERPRISE, tree["park"], name=name, parent=parent or tree["park"].unit)
+
+
+def alliance_rows(committee, *, instructor=None) -> dict:
+    """One row of every alliances model under ``committee`` (any organization), for the tests that walk
+    every admin and every export: an enterprise branch in a park, its profile and building, an alliance
+    with a meeting (and so a hosting turn), a joint and an own activity, a shared resource booked, an
+    instructor (the member ``instructor`` when given) and a visit."""
+    from alliances.models import FormationMode, ResourceKind
+
+    day = date(2024, 5, 6)
+    park = make_unit(UnitType.PARK, committee, name="联盟园区")
+    branch = make_org(committee, name="联盟企业党支部", unit_type=UnitType.ENTERPRISE, unit_parent=park)
+    building = services.building_create(code=f"BLD{next(_seq)}", name="联盟楼宇", park=park, address="园区路1号")
+    services.enterprise_profile_save(
+        unit=branch.unit, building=building, formation_mode=FormationMode.STANDALONE, branch=branch,
+        is_large_scale=True, party_members=3,
+    )  # fmt: skip
+    alliance = services.alliance_create(
+        code=f"AL{next(_seq):04d}", name="园区党建联盟", park=park, committee=committee, formed_on=date(2024, 1, 1)
+    )
+    services.membership_add(alliance=alliance, branch=branch, joined_on=date(2024, 1, 2))
+    services.joint_meeting_record(
+        alliance=alliance, held_on=day, host=branch, topic="联席会议", minutes="纪要", decisions="决定"
+    )
+    plan = services.joint_activity_plan(
+        alliance=alliance, year=2024, title="轮流观摩", kind="observation", planned_on=day
+    )
+    services.own_activity_record(alliance=alliance, branch=branch, title="主题党日", held_on=day, joint_activity=plan)
+    room = services.resource_add(
+        alliance=alliance, name="活动室", kind=ResourceKind.ROOM, provider=branch, description="60人"
+    )
+    services.resource_book(resource=room, activity=plan, booked_for=day)
+    assignment = services.instructor_assign(
+        enterprise=branch.unit, started_on=date(2024, 2, 1),
+        **({"member": instructor} if instructor is not None else {"instructor_name": "王指导"}),
+    )  # fmt: skip
+    services.instructor_visit_log(assignment=assignment, visited_on=day, summary="指导组织生活")
+    return {"alliance": alliance, "branch": branch, "park": park}

@@ -173,6 +173,11 @@ def victim(tree) -> Member:
     Group.objects.create(name="district staff").user_set.add(viewer)
     # An account the street staff manage (a secretary in their street), for the accounts admin's rows.
     user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    # --- alliances (issue 13): a row of every alliances model, the member as an instructor ---
+    from tests.alliances.factories import alliance_rows
+
+    alliance_rows(tree["street_a"], instructor=secretary)
+    # --- end alliances ---
     return secretary
 
 

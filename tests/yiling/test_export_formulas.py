@@ -167,6 +167,11 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
     governance_of(tree["compound_b"], "乙")
     make_member(home_organization=tree["compound_a"], residence=tree["compound_a"].unit, employer=tree["agency"])
     user_with_role(Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])  # an account for the accounts export
+    # --- alliances (issue 13): a row of every alliances model ---
+    from tests.alliances.factories import alliance_rows
+
+    alliance_rows(tree["street_a"])
+    # --- end alliances ---
     refused = plant_payloads()
     # Only a value the database refuses whatever it is may escape the payloads (none today).
     assert refused == {}
