@@ -101,7 +101,7 @@ def test_a_park_secretary_touches_only_their_park(tree, tmp_path):
     result = import_enterprises(xlsx(tmp_path / "e.xlsx", rows), filename="e.xlsx", user=park_secretary(tree))
     assert not result.ok
     assert "外园企业党支部" not in " ".join(p.line() for p in result.problems)
-    assert "already in use" in result.problems[0].line() or "已被使用" in result.problems[0].line()
+    assert result.problems[0].line().endswith("已被使用：请换一个编码。")
     street = user_with_role("street_staff", organization=tree["street"])
     rows = [{"企业编码": "EN-X", "企业名称": "某企业", "所属园区": tree["park"].unit.code}]
     result = import_enterprises(xlsx(tmp_path / "f.xlsx", rows), filename="f.xlsx", user=street)

@@ -92,7 +92,7 @@ def test_swap_exchanges_two_due_turns_and_refuses_a_taken_one(tree):
     meet(alliance, d)
     with pytest.raises(ValidationError) as refused:
         services.turns_swap(alliance=alliance, first=d, second=b)
-    assert "已经承办" in str(refused.value) or "already hosted" in str(refused.value)
+    assert "本轮已承办过的支部不能调换顺序" in str(refused.value)
 
 
 def test_rotation_in_the_database_over_random_joins_leaves_swaps_and_meetings(tree):

@@ -95,7 +95,8 @@ def test_removing_a_member_asks_first_then_moves_the_rotation_on(tree, secretary
     alliance = make_alliance(tree)
     first = alliance.memberships.get(branch=tree["branches"][0])
     url = reverse("alliances:member-end", args=[first.pk])
-    assert "确认" in client.get(url).content.decode() or "Remove" in client.get(url).content.decode()
+    confirm = client.get(url).content.decode()
+    assert "移出该支部" in confirm and "轮流承办将跳过它继续进行" in confirm
     assert AllianceMembership.objects.get(pk=first.pk).left_on is None
     client.post(url)
     assert AllianceMembership.objects.get(pk=first.pk).left_on == timezone.localdate()
