@@ -20,6 +20,7 @@ from yiling.admin_forms import SpreadsheetUploadForm
 
 from . import admin_forms, services
 from .enterprises_import import export_enterprises, import_enterprises
+from .members_import import export_memberships, import_memberships
 from .models import (
     Alliance,
     AllianceMembership,
@@ -151,8 +152,12 @@ class AllianceAdmin(AllianceAdminBase):
         return False
 
 
+class MemberUploadForm(SpreadsheetUploadForm):
+    file_label = _("list of alliance members")
+
+
 @admin.register(AllianceMembership)
-class AllianceMembershipAdmin(RecordedOnly, AllianceAdminBase):
+class AllianceMembershipAdmin(SpreadsheetAdminMixin, RecordedOnly, AllianceAdminBase):
     form = admin_forms.MembershipAdminForm
     list_display = ("alliance", "branch", "turn", "joined_on", "left_on")
     list_filter = (CurrentMemberFilter, ALLIANCE_FILTER)
@@ -167,6 +172,23 @@ class AllianceMembershipAdmin(RecordedOnly, AllianceAdminBase):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    import_template = "admin/alliances/alliancemembership/import.html"
+    upload_form = MemberUploadForm
+    import_dir = Path(tempfile.gettempdir()) / "yiling-alliance-member-imports"
+    import_session_key = "alliances.member_import"
+    import_title = _("Import alliance members")
+    imported_message = _(
+        "Alliance members imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d."
+    )
+    export_labels = {"xlsx": _("Export alliance members (Excel)"), "csv": _("Export alliance members (CSV)")}
+    export_name = "alliance-members"
+
+    def import_file(self, request: HttpRequest, path: str, *, filename: str, dry_run: bool) -> Any:
+        return import_memberships(path, filename=filename, user=request.user, dry_run=dry_run)
+
+    def export_file(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> bytes:
+        return export_memberships(queryset, fmt=fmt)
 
     @admin.action(description=_("Remove the selected branches from their alliance today"), permissions=["change"])
     def leave_today(self, request: HttpRequest, queryset: QuerySet) -> None:
