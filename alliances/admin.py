@@ -20,6 +20,7 @@ from yiling.admin_forms import SpreadsheetUploadForm
 
 from . import admin_forms, services
 from .enterprises_import import export_enterprises, import_enterprises
+from .instructors_import import export_instructors, import_instructors
 from .members_import import export_memberships, import_memberships
 from .models import (
     Alliance,
@@ -278,8 +279,12 @@ class ResourceBookingAdmin(RecordedOnly, AllianceAdminBase):
     autocomplete_fields = ("resource", "activity")
 
 
+class InstructorUploadForm(SpreadsheetUploadForm):
+    file_label = _("list of instructors")
+
+
 @admin.register(InstructorAssignment)
-class InstructorAssignmentAdmin(RecordedOnly, AllianceAdminBase):
+class InstructorAssignmentAdmin(SpreadsheetAdminMixin, RecordedOnly, AllianceAdminBase):
     form = admin_forms.InstructorAssignmentAdminForm
     list_display = ("enterprise", "instructor", "started_on", "ended_on")
     list_filter = (CurrentAssignmentFilter,)
@@ -291,6 +296,21 @@ class InstructorAssignmentAdmin(RecordedOnly, AllianceAdminBase):
     @admin.display(description=_("instructor"))
     def instructor(self, obj: InstructorAssignment) -> str:
         return obj.display_name
+
+    import_template = "admin/alliances/instructorassignment/import.html"
+    upload_form = InstructorUploadForm
+    import_dir = Path(tempfile.gettempdir()) / "yiling-instructor-imports"
+    import_session_key = "alliances.instructor_import"
+    import_title = _("Import instructors")
+    imported_message = _("Instructors imported: created %(created)d, updated %(updated)d, unchanged %(unchanged)d.")
+    export_labels = {"xlsx": _("Export instructors (Excel)"), "csv": _("Export instructors (CSV)")}
+    export_name = "instructors"
+
+    def import_file(self, request: HttpRequest, path: str, *, filename: str, dry_run: bool) -> Any:
+        return import_instructors(path, filename=filename, user=request.user, dry_run=dry_run)
+
+    def export_file(self, request: HttpRequest, queryset: QuerySet, fmt: str) -> bytes:
+        return export_instructors(queryset, fmt=fmt)
 
     @admin.action(description=_("End the selected assignments today"), permissions=["change"])
     def end_today(self, request: HttpRequest, queryset: QuerySet) -> None:
