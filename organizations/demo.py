@@ -40,7 +40,17 @@ from django.db.models import Q
 from yiling.demo import DemoContext, DemoLogin, ensure_group, ensure_user, login_for
 
 from .models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
-from .services import organization_create, organization_move, organization_update, role_assign, unit_create, unit_update
+from .services import (
+    organization_children_create_bulk,
+    organization_create,
+    organization_move,
+    organization_update,
+    role_assign,
+    unit_create,
+    unit_update,
+    units_cover_bulk,
+    units_create_bulk,
+)
 
 DISTRICT = ("YL", "夷陵区", "中共宜昌市夷陵区委员会")
 
@@ -130,6 +140,53 @@ ENTERPRISES: list[tuple[str, str, str, str | None, str | None, str | None]] = [
     ("EN-LQJC", "YL-LQGY", "宜昌龙泉建材有限公司", "龙泉建材公司党支部", OrgKind.BRANCH, None),
     ("EN-HXSP", "YL-LQGY", "宜昌鸿鑫食品有限公司", None, None, None),
 ]
+
+#: The rest of the case's 38 enterprise branches (建立企业党支部38个), each in its own firm: code, park, name,
+#: organization name. Created in bulk (see _Seeder.enterprises_in_bulk): one by one they would cost seed_demo
+#: about a second.
+# fmt: off
+MORE_ENTERPRISE_BRANCHES: list[tuple[str, str, str, str]] = [
+    ("EN-HHYY", "YL-KFQ", "宜昌华辉医药有限公司", "华辉医药公司党支部"),
+    ("EN-SXDL", "YL-KFQ", "三峡电力设备有限公司", "三峡电力设备公司党支部"),
+    ("EN-YLGT", "YL-KFQ", "夷陵钢构工程有限公司", "夷陵钢构公司党支部"),
+    ("EN-XLSP", "YL-KFQ", "宜昌喜乐食品有限公司", "喜乐食品公司党支部"),
+    ("EN-JYWL", "YL-KFQ", "宜昌佳运物流有限公司", "佳运物流公司党支部"),
+    ("EN-HDHG", "YL-KFQ", "宜昌恒达化工有限公司", "恒达化工公司党支部"),
+    ("EN-QJZY", "YL-KFQ", "清江纸业有限公司", "清江纸业公司党支部"),
+    ("EN-LDKJ", "YL-KFQ", "宜昌绿动科技有限公司", "绿动科技公司党支部"),
+    ("EN-SXTC", "YL-KFQ", "三峡陶瓷有限公司", "三峡陶瓷公司党支部"),
+    ("EN-YCHL", "YL-KFQ", "宜昌华龙汽车零部件有限公司", "华龙汽车零部件公司党支部"),
+    ("EN-XZDZ", "YL-KFQ", "峡州电子科技有限公司", "峡州电子公司党支部"),
+    ("EN-MSYS", "YL-KFQ", "宜昌明盛印刷有限公司", "明盛印刷公司党支部"),
+    ("EN-JHZY", "YL-KFQ", "金海制衣有限公司", "金海制衣公司党支部"),
+    ("EN-YXBZ", "YL-KFQ", "宜兴包装材料有限公司", "宜兴包装公司党支部"),
+    ("EN-TYXN", "YL-KFQ", "宜昌天宇新能源有限公司", "天宇新能源公司党支部"),
+    ("EN-HBLS", "YL-KFQ", "湖北律盛律师事务所", "律盛律师事务所党支部"),
+    ("EN-XKHL", "YL-KFQ", "峡客互联网络科技有限公司", "峡客互联公司党支部"),
+    ("EN-BYCS", "YL-KFQ", "宜昌百益超市连锁有限公司", "百益超市公司党支部"),
+    ("EN-SXJZ", "YL-KFQ", "三峡建筑工程有限公司", "三峡建筑公司党支部"),
+    ("EN-YLCY", "YL-KFQ", "夷陵茶业有限公司", "夷陵茶业公司党支部"),
+    ("EN-QJZB", "YL-KFQ", "清江装备制造有限公司", "清江装备公司党支部"),
+    ("EN-LQSN", "YL-LQGY", "龙泉水泥有限公司", "龙泉水泥公司党支部"),
+    ("EN-LQMY", "YL-LQGY", "龙泉木业有限公司", "龙泉木业公司党支部"),
+    ("EN-LQGC", "YL-LQGY", "龙泉钢材有限公司", "龙泉钢材公司党支部"),
+    ("EN-LQNJ", "YL-LQGY", "龙泉农机有限公司", "龙泉农机公司党支部"),
+    ("EN-LQSL", "YL-LQGY", "龙泉塑料制品有限公司", "龙泉塑料公司党支部"),
+    ("EN-LQYL", "YL-LQGY", "龙泉饮料有限公司", "龙泉饮料公司党支部"),
+    ("EN-LQFZ", "YL-LQGY", "龙泉纺织有限公司", "龙泉纺织公司党支部"),
+    ("EN-LQJX", "YL-LQGY", "龙泉机械制造有限公司", "龙泉机械公司党支部"),
+    ("EN-LQHB", "YL-LQGY", "龙泉环保科技有限公司", "龙泉环保公司党支部"),
+    ("EN-LQDQ", "YL-LQGY", "龙泉电气有限公司", "龙泉电气公司党支部"),
+]
+#: firms whose members are attached to their park's organization (挂靠建): code, park, name
+ATTACHED_ENTERPRISES: list[tuple[str, str, str]] = [
+    ("EN-YHKJ", "YL-KFQ", "宜昌远航科技有限公司"),
+    ("EN-HTJD", "YL-KFQ", "宜昌华泰机电有限公司"),
+    ("EN-ZXWL", "YL-KFQ", "中信物流宜昌分公司"),
+    ("EN-XYSP", "YL-LQGY", "鑫源食品有限公司"),
+    ("EN-DFJC", "YL-LQGY", "东方建材有限公司"),
+]
+# fmt: on
 
 #: code, street, name — the business districts of the case (4 main streets, 8 markets), each with a
 #: general branch of its own (``ORG-BD-…``) that covers its shops, so the business district's secretary
@@ -344,6 +401,53 @@ class _Seeder:
         self.unit(code, organization=org, **unit_fields)
         return unit, org
 
+    def enterprises_in_bulk(self, park_units: dict[str, Unit], park_orgs: dict[str, Organization]) -> None:
+        """The further enterprises and their branches, written in bulk: first the units (covered by the
+        park's organization), then their branches, then each unit handed over to its branch."""
+        fields = {"unit_type": UnitType.ENTERPRISE}
+        missing = [row for row in MORE_ENTERPRISE_BRANCHES if row[0] not in self.units]
+        attached = [row for row in ATTACHED_ENTERPRISES if row[0] not in self.units]
+        for code, park, name, org_name in MORE_ENTERPRISE_BRANCHES:
+            if code in self.units:  # found again one by one: find-or-update as for every other unit
+                self.unit_with_org(
+                    code,
+                    org_parent=park_orgs[park],
+                    org_name=org_name,
+                    org_kind=OrgKind.BRANCH,
+                    name=name,
+                    parent=park_units[park],
+                    **fields,
+                )
+        for code, park, name in ATTACHED_ENTERPRISES:
+            if code in self.units:
+                self.unit(code, name=name, parent=park_units[park], organization=park_orgs[park], **fields)
+        if not missing and not attached:
+            return
+        new_units = units_create_bulk(
+            units=[
+                Unit(code=code, name=name, parent=park_units[park], organization=park_orgs[park], **fields)
+                for code, park, name, *_org in missing + attached
+            ]
+        )
+        by_code = {u.code: u for u in new_units}
+        self.units.update(by_code)
+        self.new_units.update(by_code)
+        self.ctx.tally("units", "created", len(new_units))
+        created: dict[str, Organization] = {}
+        for park in dict.fromkeys(row[1] for row in missing):
+            rows = [row for row in missing if row[1] == park]
+            children = [
+                Organization(code=org_code(code), name=org_name, kind=OrgKind.BRANCH, unit=by_code[code])
+                for code, _park, _name, org_name in rows
+            ]
+            for org in organization_children_create_bulk(parent=park_orgs[park], children=children):
+                created[org.code] = org
+        self.orgs.update(created)
+        self.new_orgs.update(created)
+        self.ctx.tally("organizations", "created", len(created))
+        units = [by_code[code] for code, *_rest in missing]
+        units_cover_bulk(units=units, organizations=[created[org_code(u.code)] for u in units])
+
     # the district ------------------------------------------------------------------------------
 
     def run(self) -> None:
@@ -427,6 +531,8 @@ class _Seeder:
                 enterprise_units[e_code], enterprise_orgs[e_code] = self.unit_with_org(
                     e_code, org_parent=park_orgs[park], org_name=e_org, org_kind=e_kind, **fields
                 )
+
+        self.enterprises_in_bulk(park_units, park_orgs)
 
         markets: dict[str, Unit] = {}
         market_orgs: dict[str, Organization] = {}

@@ -39,6 +39,7 @@ from .tree import (
     UNIT_FIELDS,
     check_move,
     grant_check,
+    organization_children_create_bulk,
     organization_create,
     organization_move,
     organization_update,
@@ -49,6 +50,8 @@ from .tree import (
     unit_create,
     unit_update,
     units_bulk_create,
+    units_cover_bulk,
+    units_create_bulk,
 )
 
 __all__ = [
@@ -79,6 +82,7 @@ __all__ = [
     "funding_standard_set",
     "grant_check",
     "operating_compound_branches",
+    "organization_children_create_bulk",
     "organization_create",
     "organization_move",
     "organization_update",
@@ -92,6 +96,8 @@ __all__ = [
     "role_revoke",
     "unit_create",
     "units_bulk_create",
+    "units_cover_bulk",
+    "units_create_bulk",
     "unit_update",
     "venue_create",
     "venue_update",

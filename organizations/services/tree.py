@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from yiling.scoping import forget_assignments
 
@@ -68,6 +70,68 @@ def organization_create(
         return Organization.objects.add_root(instance=org)
     parent.refresh_from_db()
     return Organization.objects.add_child(parent, instance=org)
+
+
+@transaction.atomic
+def organization_children_create_bulk(*, parent: Organization, children: list[Organization]) -> list[Organization]:
+    """Add many new leaf organizations under ``parent`` at once (seed data, big imports), with their
+    history, placed in code order among the siblings exactly as ``add_child`` would place them one by one.
+
+    The siblings are renumbered in bulk; when one of them has sub-organizations (whose paths would have
+    to follow) the children are added one by one instead.
+    """
+    if not children:
+        return []
+    parent.refresh_from_db()
+    siblings = list(Organization.objects.filter(path__startswith=parent.path, depth=parent.depth + 1))
+    if any(s.numchild for s in siblings):
+        return [organization_create(parent=parent, **_own_fields(child)) for child in children]
+    for child in children:
+        child.full_clean(exclude=TREE_FIELDS)
+    placed = sorted([*siblings, *children], key=lambda o: o.code)
+    depth = parent.depth + 1
+    moved = []
+    for step, org in enumerate(placed, start=1):
+        path = Organization._get_path(parent.path, depth, step)
+        if org.pk is None:
+            org.path, org.depth, org.numchild = path, depth, 0
+        elif org.path != path:
+            org.path = path
+            moved.append(org)
+    if moved:
+        # paths are unique: park the renumbered siblings out of the way first (tree fields carry no history)
+        final = {o.pk: o.path for o in moved}
+        for o in moved:
+            o.path = f"~{o.pk}"
+        Organization.objects.bulk_update(moved, ["path"])
+        for o in moved:
+            o.path = final[o.pk]
+    created = bulk_create_with_history(children, Organization)
+    if moved:
+        Organization.objects.bulk_update(moved, ["path"])
+    Organization.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(children))
+    parent.refresh_from_db()
+    return created
+
+
+def _own_fields(org: Organization) -> dict[str, Any]:
+    return {f: getattr(org, f) for f in ("code", "name", "kind", "unit", "established_on", "is_active")}
+
+
+@transaction.atomic
+def units_create_bulk(*, units: list[Unit]) -> list[Unit]:
+    """Create many units at once (seed data, big imports), each validated as ``unit_create`` does."""
+    for unit in units:
+        unit.full_clean()
+    return bulk_create_with_history(units, Unit)
+
+
+@transaction.atomic
+def units_cover_bulk(*, units: list[Unit], organizations: list[Organization]) -> None:
+    """Hand each unit over to the organization beside it (a unit covered by its own new organization)."""
+    for unit, org in zip(units, organizations, strict=True):
+        unit.organization = org
+    bulk_update_with_history(units, Unit, ["organization"])
 
 
 @transaction.atomic

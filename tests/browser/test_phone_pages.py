@@ -59,6 +59,41 @@ def liaisons_route_args(compound: Unit) -> dict[str, list]:
 
 # --- end liaisons -------------------------------------------------------------------------------------
 
+# --- alliances (issue 13): the park secretary's pages ------------------------------------------------
+PORTAL_NAMESPACES = (*PORTAL_NAMESPACES, "alliances")
+ROLES = (*ROLES, "park")
+POST_ONLY = POST_ONLY | {
+    "alliances:meeting-record",
+    "alliances:turns-swap",
+    "alliances:member-add",
+    "alliances:own-activity-record",
+    "alliances:visit-log",
+}
+
+
+def alliance_args() -> dict[str, list]:
+    from alliances.models import AllianceMembership, InstructorAssignment, JointMeeting
+
+    code = "AL-KFQ"
+    return {
+        **{
+            name: [code]
+            for name in (
+                "alliances:alliance-detail",
+                "alliances:meeting-record",
+                "alliances:turns-swap",
+                "alliances:member-add",
+                "alliances:own-activity-record",
+            )
+        },
+        "alliances:meeting-minutes": [JointMeeting.objects.filter(alliance__code=code).order_by("pk").first().pk],
+        "alliances:member-end": [AllianceMembership.objects.filter(alliance__code=code).order_by("-turn").first().pk],
+        "alliances:visit-log": [InstructorAssignment.objects.order_by("pk").first().pk],
+    }
+
+
+# --- end alliances -------------------------------------------------------------------------------------
+
 WIDTH = "document.scrollingElement.scrollWidth"
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; })"
 
@@ -97,6 +132,7 @@ def route_urls() -> dict[str, str]:
         **_notice_args(),
         # --- end notices
         **liaisons_route_args(compound),  # liaisons
+        **alliance_args(),
     }
     urls = {}
     for name in route_names():

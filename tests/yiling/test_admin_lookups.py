@@ -208,6 +208,11 @@ def victim(tree) -> Member:
         demands=[demand],
     )  # fmt: skip
     # --- end liaisons -----------------------------------------------------------------------------
+    # --- alliances (issue 13): a row of every alliances model, the member as an instructor ---
+    from tests.alliances.factories import alliance_rows
+
+    alliance_rows(tree["street_a"], instructor=secretary)
+    # --- end alliances ---
     return secretary
 
 

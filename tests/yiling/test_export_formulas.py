@@ -186,6 +186,11 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
         decisions="同意", demands=[demand],
     )  # fmt: skip
     # --- end liaisons -----------------------------------------------------------------------------
+    # --- alliances (issue 13): a row of every alliances model ---
+    from tests.alliances.factories import alliance_rows
+
+    alliance_rows(tree["street_a"])
+    # --- end alliances ---
     refused = plant_payloads()
     # Only a value the database refuses whatever it is may escape the payloads (none today).
     assert refused == {}
