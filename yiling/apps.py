@@ -14,6 +14,7 @@ class YilingConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from . import indicators
+        from . import indicators, todos
 
         indicators.autodiscover()
+        todos.autodiscover()

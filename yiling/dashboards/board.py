@@ -53,6 +53,7 @@ class Figure:
 
 @dataclass
 class Section:
+    key: str
     title: Promise | str
     figures: list[Figure]
 
@@ -141,7 +142,9 @@ def figures_for(scope: Organization | None, registry: Sequence[Indicator] | None
         figure = Figure(
             indicator=ind, value=values[ind.name], text=ind.readable(values[ind.name]), url=ind.url(scope), parts=parts
         )
-        sections.setdefault(ind.app_label, Section(title=_app_title(ind.app_label), figures=[])).figures.append(figure)
+        sections.setdefault(
+            ind.app_label, Section(key=ind.app_label, title=_app_title(ind.app_label), figures=[])
+        ).figures.append(figure)
     return list(sections.values())
 
 
