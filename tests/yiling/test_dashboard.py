@@ -157,3 +157,61 @@ def test_the_number_of_queries_does_not_grow_with_the_data(tree, staff, client):
     after = {url: queries(client, url) for url in before}
     assert after == before
     assert before[DISTRICT] < 60
+
+
+# --- exports, charts, print -------------------------------------------------------------------------
+
+
+def workbook_rows(response) -> list[list]:
+    import io
+
+    import openpyxl
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_any_table_downloads_as_excel_with_numbers_as_numbers(tree, staff, client):
+    rows = workbook_rows(client.get(DISTRICT, {"export": "level1", "format": "xlsx", "rank": "cross_appointment_rate"}))
+    assert rows[0][:2] == ["名称", "编码"]
+    assert "交叉任职率（%）" in rows[0]
+    column = rows[0].index("交叉任职率（%）")
+    assert [(r[0], r[column]) for r in rows[1:]] == [("乙社区党委", 50), ("丙社区党委", 33.3), ("甲社区党委", 25)]
+    funds = workbook_rows(client.get(DISTRICT, {"export": "funds", "format": "xlsx"}))
+    assert funds[1][:4] == ["甲街道党工委", tree["street_a"].code, 2000, 400]
+    figures = workbook_rows(client.get(node_url(tree["comm_a"]), {"export": "figures", "format": "xlsx"}))
+    by_code = {r[2]: r for r in figures[1:]}
+    assert by_code["cross_appointment_rate"][3:7] == [25, "25.0%", "1", "4"]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(tree, staff, client):
+    from organizations import services
+
+    services.organization_update(organization=tree["comm_b"], name="=SUM(1,2)")
+    rows = workbook_rows(client.get(DISTRICT, {"export": "level1", "format": "xlsx"}))
+    assert "'=SUM(1,2)" in [r[0] for r in rows]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"export": "nonsense", "format": "xlsx"}, {"export": "level1", "format": "csv"}, {"export": "level1"}],
+)
+def test_a_download_that_cannot_be_made_is_answered_with_a_message(tree, staff, client, params):
+    response = client.get(DISTRICT, params)
+    assert response.status_code == 200
+    assert "attachment" not in response.get("Content-Disposition", "")
+    assert '<ul class="messages">' in response.content.decode()
+
+
+def test_the_page_carries_the_chart_data_and_the_vendored_chart_library(tree, staff, client):
+    import json
+
+    page = client.get(DISTRICT, {"rank": "fund_execution_rate"}).content.decode()
+    assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer></script>' in page
+    data = json.loads(re.search(r'<script id="chart-level1" type="application/json">(.*?)</script>', page).group(1))
+    assert data["labels"] == ["甲社区党委", "乙社区党委", "丙社区党委"]
+    assert data["values"] == [30.0, 10.0, 0.0]
+    assert 'data-chart="chart-headline"' in page
+    assert "http://" not in page and "https://" not in page
