@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 ROLES = ("district", "street", "community", "compound", "agency", "merchant")
 #: The portal's page namespaces; the admin has its own layout and is not a phone page.
-PORTAL_NAMESPACES = ("members", "organizations")
+PORTAL_NAMESPACES = ("members", "organizations", "dashboards")
 #: POST-only by design: their GET would be a way around the tap that records who saw the data.
 POST_ONLY = {"members:member-reveal"}
 #: Pages of one kind visited per role while following links (the walk checks layouts, not rows).
@@ -72,6 +72,9 @@ def route_urls() -> dict[str, str]:
         "members:post-end": [post.pk],
         "organizations:organization-detail": [compound.organization.code],
         "organizations:expense-receipt": [expense.pk],
+        # --- dashboards (issue 14): a node of the drill-down is an organization ---
+        "dashboards:node": [compound.organization.code],
+        # --- end of dashboards ---
     }
     urls = {}
     for name in route_names():
