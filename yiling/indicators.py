@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, IntegerField, QuerySet, When
 from django.db.models import Value as V
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
@@ -74,17 +75,28 @@ class Indicator:
             return self.link(scope)
         return reverse(self.link)
 
-    def compute_per_subtree(self, scopes: Sequence[Organization]) -> dict[int, Value]:
-        """The figure for each of ``scopes`` (by pk): grouped when the app says how, one by one otherwise."""
+    def compute_per_subtree(
+        self, scopes: Sequence[Organization], memo: dict[Any, dict[int, Value]] | None = None
+    ) -> dict[int, Value]:
+        """The figure for each of ``scopes`` (by pk): grouped when the app says how, one by one
+        otherwise; a rate from its parts. ``memo`` keeps what was computed for the same scopes, so a
+        page whose columns share a part (two rates over the same compounds) counts it once."""
         if not scopes:
             return {}
+        key = (self.name, tuple(s.pk for s in scopes))
+        if memo is not None and key in memo:
+            return memo[key]
         if self.per_subtree is not None:
-            return self.per_subtree(scopes)
-        if self.numerator and self.denominator:
-            parts = _REGISTRY[self.numerator].compute_per_subtree(scopes)
-            wholes = _REGISTRY[self.denominator].compute_per_subtree(scopes)
-            return {s.pk: percent(parts[s.pk] or 0, wholes[s.pk] or 0) for s in scopes}
-        return {scope.pk: self.compute(scope) for scope in scopes}
+            result = self.per_subtree(scopes)
+        elif self.numerator and self.denominator:
+            parts = _REGISTRY[self.numerator].compute_per_subtree(scopes, memo)
+            wholes = _REGISTRY[self.denominator].compute_per_subtree(scopes, memo)
+            result = {s.pk: percent(parts[s.pk] or 0, wholes[s.pk] or 0) for s in scopes}
+        else:
+            result = {scope.pk: self.compute(scope) for scope in scopes}
+        if memo is not None:
+            memo[key] = result
+        return result
 
     @property
     def groups_in_one_go(self) -> bool:
@@ -211,15 +223,31 @@ def aggregate_per_subtree(
     in one query; ``default`` for a subtree without rows."""
     if not scopes:
         return {}
-    rows = (
-        qs.order_by()
-        .annotate(_bucket=subtree_bucket(lookup, scopes))
-        .filter(_bucket__isnull=False)
-        .values("_bucket")
-        .annotate(_v=aggregate)
-        .values_list("_bucket", "_v")
-    )
-    found = dict(rows)
+    lengths = {len(s.path) for s in scopes}
+    if len(lengths) == 1:
+        # Scopes of one depth: a row's subtree is the head of its path, so the query groups by that
+        # head (one expression, whatever the number of scopes) instead of testing every scope in turn.
+        by_path = {s.path: s.pk for s in scopes}
+        head = Substr(lookup, 1, lengths.pop())
+        rows = (
+            qs.order_by()
+            .annotate(_head=head)
+            .filter(_head__in=list(by_path))
+            .values("_head")
+            .annotate(_v=aggregate)
+            .values_list("_head", "_v")
+        )
+        found = {by_path[path]: v for path, v in rows}
+    else:
+        rows = (
+            qs.order_by()
+            .annotate(_bucket=subtree_bucket(lookup, scopes))
+            .filter(_bucket__isnull=False)
+            .values("_bucket")
+            .annotate(_v=aggregate)
+            .values_list("_bucket", "_v")
+        )
+        found = dict(rows)
     return {s.pk: found.get(s.pk) if found.get(s.pk) is not None else default for s in scopes}
 
 

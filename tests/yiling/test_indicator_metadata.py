@@ -101,7 +101,23 @@ def test_figures_per_subtree_equal_the_figures_of_each_subtree_in_a_fixed_number
         with django_assert_max_num_queries(2):
             assert ind.compute_per_subtree(scopes) == one_by_one, ind.name
     more = [tree["comm_a"], tree["comm_b"], tree["comm_c"]]
-    for ind in grouped:
-        expected = {s.pk: ind.compute(s) for s in more}
-        with django_assert_max_num_queries(2):
-            assert ind.compute_per_subtree(more) == expected, ind.name
+    mixed = [tree["street_b"], tree["comm_a"], tree["compound_b"]]  # disjoint, of three depths
+    for scopes in (more, mixed):
+        for ind in grouped:
+            expected = {s.pk: ind.compute(s) for s in scopes}
+            with django_assert_max_num_queries(2):
+                assert ind.compute_per_subtree(scopes) == expected, ind.name
+
+
+@pytest.mark.django_db
+def test_a_page_counts_a_shared_part_once(django_assert_num_queries):
+    tree = district_tree()
+    govern(tree["compound_a"])
+    scopes = [tree["comm_a"], tree["comm_b"]]
+    memo: dict = {}
+    with django_assert_num_queries(3):  # compounds, with a branch, with party work: once each
+        organization = indicators.get("compound_organization_coverage").compute_per_subtree(scopes, memo)
+        work = indicators.get("compound_work_coverage").compute_per_subtree(scopes, memo)
+        indicators.get("compounds").compute_per_subtree(scopes, memo)
+    assert organization == {tree["comm_a"].pk: Decimal("100.0"), tree["comm_b"].pk: Decimal("50.0")}
+    assert work[tree["comm_a"].pk] == Decimal("0.0")

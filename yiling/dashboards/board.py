@@ -191,9 +191,14 @@ def nodes_at(user: UserLike, scope: Organization | None, level: int) -> list[Org
 
 
 def _table(
-    key: str, title: Promise | str, figures: list[Indicator], nodes: list[Organization], ranked_by: Indicator | None
+    key: str,
+    title: Promise | str,
+    figures: list[Indicator],
+    nodes: list[Organization],
+    ranked_by: Indicator | None,
+    memo: dict[Any, Any],
 ) -> Table:
-    columns = {ind.name: ind.compute_per_subtree(nodes) for ind in figures}
+    columns = {ind.name: ind.compute_per_subtree(nodes, memo) for ind in figures}
     rows = [Row(organization=n, values={name: col[n.pk] for name, col in columns.items()}) for n in nodes]
     if ranked_by is not None and ranked_by.name in columns:
         # Highest first; a node without the figure (no denominator) last, then by tree order.
@@ -211,14 +216,16 @@ def board(*, user: UserLike, scope: Organization | None, rank: str = "") -> Boar
     sections = figures_for(scope)
     level = level_of(scope)
     tables = []
+    memo: dict[Any, Any] = {}
     wanted = [level + 1] + ([level + 2] if scope is None else [])
     for index in wanted:
         if 0 <= index < len(LEVELS):
             nodes = nodes_at(user, scope, index)
-            tables.append(_table(f"level{index}", LEVEL_TITLES[index], choices, nodes, ranked_by))
+            tables.append(_table(f"level{index}", LEVEL_TITLES[index], choices, nodes, ranked_by, memo))
     if tables:
-        nodes = [r.organization for r in tables[0].rows]
-        tables.append(_table("funds", _("Fund execution"), money_figures(), sorted(nodes, key=lambda o: o.path), None))
+        # The nodes of the first table in tree order: the same list its columns were counted for.
+        nodes = sorted((r.organization for r in tables[0].rows), key=lambda o: o.path)
+        tables.append(_table("funds", _("Fund execution"), money_figures(), nodes, None, memo))
     return Board(
         scope=scope,
         sections=sections,
