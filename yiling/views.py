@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -43,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "waiting_total": sum(w.total for w in waiting),
             "sections": sections,
             "district_wide": org_selectors.is_district_wide(request.user),
+            "computed_at": timezone.now(),
         },
     )
 

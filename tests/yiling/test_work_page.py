@@ -67,6 +67,7 @@ def test_a_compound_secretary_sees_the_report_ins_waiting_first_and_confirms_one
     response = client.get(HOME)
     page = body(response)
     assert page.index('id="todo"') < page.index("data-figure")
+    assert "计算于" in page
     assert count(response, "checkins_to_confirm") == 3
     unit_url = reverse("members:unit-detail", kwargs={"code": compound.code}) + "#pending"
     assert f'<a href="{unit_url}">{compound.name}</a>' in todo_block(response, "checkins_to_confirm")
