@@ -90,6 +90,14 @@ def test_district_dashboard_drill_down_and_a_secretary_confirming_a_report_in(li
     assert drawn > 1000, "the headline chart is blank"
     assert page.locator("canvas[data-drawn='true']").count() == page.locator("canvas[data-chart]").count() >= 3
     assert serious_violations(page) == []
+    # Printed on A4: the figures and tables, without the header's links, the forms and the buttons.
+    page.emulate_media(media="print")
+    assert not page.locator("header nav").is_visible()
+    assert not page.locator("form.rank").is_visible()
+    assert page.locator("table[data-table='level1'] th").first.is_visible()
+    assert page.locator("main [data-figure='compounds']").is_visible()
+    assert len(page.pdf(format="A4")) > 10_000
+    page.emulate_media(media="screen")
 
     # Drill into 小溪塔街道: its own figures, the breadcrumb back to the district.
     page.locator("table[data-table='level0'] a", has_text="小溪塔街道党工委").click()
