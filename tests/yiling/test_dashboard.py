@@ -215,3 +215,24 @@ def test_the_page_carries_the_chart_data_and_the_vendored_chart_library(tree, st
     assert data["values"] == [30.0, 10.0, 0.0]
     assert 'data-chart="chart-headline"' in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_the_case_headline_figures_come_first_once_their_apps_register_them(tree, staff, client, monkeypatch):
+    from yiling import indicators
+
+    monkeypatch.setattr(indicators, "_REGISTRY", dict(indicators._REGISTRY))
+
+    @indicators.indicator("alliances", "党建联盟", definition="测试用")
+    def alliances(scope):
+        return 2
+
+    page = client.get(DISTRICT).content.decode()
+    headline = page.split('aria-labelledby="section-d-headline"')[1].split("</section>")[0]
+    shown = re.findall(r'data-figure="([^"]+)"', headline)
+    # In the case's order; the figures of apps not yet landed are simply not there.
+    assert shown == ["alliances", "compound_party_organizations", "owners_committees", "venues", "compounds"]
+    assert page.count('data-figure="compounds"') == 1
+    import json
+
+    chart = json.loads(re.search(r'<script id="chart-headline" type="application/json">(.*?)</script>', page).group(1))
+    assert chart["labels"][0] == "党建联盟" and chart["values"][0] == 2

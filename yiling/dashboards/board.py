@@ -27,12 +27,30 @@ if TYPE_CHECKING:
     from yiling.scoping import UserLike
 
 #: The levels of the drill-down, top to bottom (a park sits where a street does).
+HEADLINE_KEY = "headline"
 LEVELS: list[tuple[str, ...]] = [
     (UnitType.STREET, UnitType.PARK),
     (UnitType.COMMUNITY,),
     (UnitType.COMPOUND,),
 ]
 LEVEL_TITLES: list[Promise] = [_("Streets and parks"), _("Communities"), _("Compounds")]
+#: The case's headline figures, in the order the case gives them: shown first on the dashboards, with
+#: a chart, as soon as the app that registers each has landed (a name nobody registers is left out).
+HEADLINE = (
+    "demonstration_business_districts",
+    "alliances",
+    "compound_party_organizations",
+    "owners_committees",
+    "venues",
+    "enterprise_branches",
+    "enterprise_branch_members",
+    "merchants_displaying",
+    "agencies",
+    "compounds",
+    "demonstration_sites",
+    "large_enterprises_with_instructor",
+    "alliance_member_enterprises",
+)
 
 
 @dataclass
@@ -102,8 +120,10 @@ class Board:
         return next((t for t in self.tables if t.key == key), None)
 
     def headline_chart(self) -> dict[str, Any]:
-        """The counts of the first section, as a bar chart."""
-        counts = [f for s in self.sections for f in s.figures if f.indicator.kind == Kind.COUNT][:12]
+        """The headline counts (else the first counts shown), as a bar chart."""
+        headline = [s for s in self.sections if s.key == HEADLINE_KEY]
+        shown = headline or self.sections
+        counts = [f for s in shown for f in s.figures if f.indicator.kind == Kind.COUNT][:13]
         return {
             "title": str(_("Headline figures")),
             "labels": [str(f.indicator.label) for f in counts],
@@ -127,13 +147,17 @@ def _app_title(app_label: str) -> Promise | str:
         return app_label
 
 
-def figures_for(scope: Organization | None, registry: Sequence[Indicator] | None = None) -> list[Section]:
+def figures_for(
+    scope: Organization | None, registry: Sequence[Indicator] | None = None, *, headline: Sequence[str] = ()
+) -> list[Section]:
     """Every registered figure for the subtree of ``scope``, grouped by the app that declares it, a
-    rate with its numerator and denominator."""
+    rate with its numerator and denominator; the figures named in ``headline`` first, in a section of
+    their own (and not again in their app's)."""
     registry = list(registry if registry is not None else indicators.registered())
     values = {ind.name: ind.compute(scope) for ind in registry}
     by_name = {ind.name: ind for ind in registry}
     sections: dict[str, Section] = {}
+    figures: dict[str, Figure] = {}
     for ind in registry:
         parts = None
         if ind.numerator in values and ind.denominator in values:
@@ -142,10 +166,14 @@ def figures_for(scope: Organization | None, registry: Sequence[Indicator] | None
         figure = Figure(
             indicator=ind, value=values[ind.name], text=ind.readable(values[ind.name]), url=ind.url(scope), parts=parts
         )
-        sections.setdefault(
-            ind.app_label, Section(key=ind.app_label, title=_app_title(ind.app_label), figures=[])
-        ).figures.append(figure)
-    return list(sections.values())
+        figures[ind.name] = figure
+        if ind.name not in headline:
+            sections.setdefault(
+                ind.app_label, Section(key=ind.app_label, title=_app_title(ind.app_label), figures=[])
+            ).figures.append(figure)
+    first = [figures[name] for name in headline if name in figures]
+    top = [Section(key=HEADLINE_KEY, title=_("Headline figures"), figures=first)] if first else []
+    return top + list(sections.values())
 
 
 def rankable() -> list[Indicator]:
@@ -213,7 +241,7 @@ def board(*, user: UserLike, scope: Organization | None, rank: str = "") -> Boar
     that the user may see ``scope``; the tables list only the nodes the user may see."""
     choices = rankable()
     ranked_by = next((r for r in choices if r.name == rank), choices[0] if choices else None)
-    sections = figures_for(scope)
+    sections = figures_for(scope, headline=HEADLINE)
     level = level_of(scope)
     tables = []
     memo: dict[Any, Any] = {}
