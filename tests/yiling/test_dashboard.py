@@ -236,3 +236,13 @@ def test_the_case_headline_figures_come_first_once_their_apps_register_them(tree
 
     chart = json.loads(re.search(r'<script id="chart-headline" type="application/json">(.*?)</script>', page).group(1))
     assert chart["labels"][0] == "党建联盟" and chart["values"][0] == 2
+
+
+def test_a_user_with_several_roles_starts_at_the_top_of_their_organization_roles(tree, client):
+    from organizations import services
+
+    user = user_with_role(Role.COMPOUND_SECRETARY, organization=tree["compound_c"])
+    services.role_assign(user=user, role=Role.AGENCY_CONTACT, unit=tree["agency"])
+    services.role_assign(user=user, role=Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
+    client.force_login(user)
+    assert client.get(DISTRICT).url == node_url(tree["comm_a"])

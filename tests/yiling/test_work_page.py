@@ -187,3 +187,19 @@ def test_the_work_page_reads_a_fixed_number_of_queries(tree, client):
         report_in(org.unit, 2)
     report_in(tree["compound_b"].unit, 2)
     assert queries() == before
+
+
+def test_the_landed_apps_declare_their_items_once_each():
+    items = {item.name: item for item in todos.registered()}
+    assert {n: items[n].app_label for n in ("checkins_to_confirm", "empty_volunteer_posts")} == {
+        "checkins_to_confirm": "members",
+        "empty_volunteer_posts": "members",
+    }
+    assert items["terms_expiring"].app_label == items["expenses_without_receipts"].app_label == "organizations"
+    assert all(str(item.definition) for item in items.values())
+
+
+def test_registering_a_taken_item_name_from_another_function_is_refused(monkeypatch):
+    monkeypatch.setattr(todos, "_REGISTRY", dict(todos._REGISTRY))
+    with pytest.raises(ValueError, match="members"):
+        todos.todo("checkins_to_confirm", "另一个")(lambda user: [])

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from organizations import selectors as org_selectors
-from organizations.models import Organization
+from organizations.models import ORGANIZATION_ROLES, Organization
+from yiling.scoping import assignments_of
 from yiling.spreadsheets import download, write_table
 
 from .board import Board, board
@@ -98,7 +99,14 @@ def _render(request: HttpRequest, scope: Organization | None, crumbs: list[tuple
 def district(request: HttpRequest) -> HttpResponse:
     """The whole district, for district staff; anyone else starts at the top of their own reach."""
     if not org_selectors.is_district_wide(request.user):
-        top = Organization.objects.visible_to(request.user).filter(unit__isnull=False).order_by("depth", "path").first()
+        # The top of the organization-bound roles (a street before its communities); else whatever
+        # organization the user may see (an agency contact's own branch).
+        held = [
+            a.organization for a in assignments_of(request.user) if a.role in ORGANIZATION_ROLES and a.organization_id
+        ]
+        top = min(held, key=lambda o: (o.depth, o.path)) if held else None
+        if top is None:
+            top = Organization.objects.visible_to(request.user).order_by("depth", "path").first()
         if top is None:
             return render(request, "yiling/dashboard_none.html")
         return redirect("dashboards:node", code=top.code)
