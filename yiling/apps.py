@@ -16,11 +16,12 @@ class YilingConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import indicators
+        from . import indicators, todos
         from .notices import registry
 
         indicators.autodiscover()
         registry.autodiscover()
+        todos.autodiscover()
         # After the last app has migrated (django_celery_beat's tables exist by then).
         post_migrate.connect(_ensure_schedules, dispatch_uid="yiling.notices.schedules")
 

@@ -6,6 +6,7 @@ from . import accounts, views
 urlpatterns = [
     path("", views.home, name="portal-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("dashboard/", include("yiling.dashboards.urls")),
     # The portal's own password pages (in the portal's look, and lifting the first-login change)
     # before Django's, which serve the rest of accounts/ under the same names.
     path("accounts/password_change/", accounts.PasswordChangeView.as_view(), name="password_change"),

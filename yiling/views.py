@@ -1,4 +1,4 @@
-"""Portal-wide pages: the home page of each user's part of the tree, and the health check."""
+"""Portal-wide pages: the work page each user lands on, and the health check."""
 
 from __future__ import annotations
 
@@ -9,44 +9,47 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from organizations import selectors as org_selectors
 
-from . import indicators
+from . import todos
+from .dashboards.board import figures_for
 
 logger = logging.getLogger(__name__)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Where a user lands after logging in: their roles and the figures of their part of the tree."""
+    """The work page, where a user lands after logging in: first what waits for them (the to-do
+    registry), then the figures of each part of the tree their roles reach (the indicator registry)."""
+    waiting = todos.waiting_for(request.user)
     assignments = org_selectors.role_assignments_of(request.user)
     if assignments and all(a.role == "merchant" for a in assignments):
         # A merchant's part of the portal is the shop (issue 11): land there.
         return redirect("merchants:index")
     org_nodes = org_selectors.attach_path_names([a.organization for a in assignments if a.organization_id])
     by_pk = {o.pk: o for o in org_nodes}
-    registry = indicators.registered()
     sections = []
     for assignment in assignments:
         org = by_pk.get(assignment.organization_id) if assignment.organization_id else None
-        figures = None
-        if org is not None:
-            values = indicators.compute_all(org)
-            figures = [(ind.label, ind.display(values[ind.name])) for ind in registry]
+        figures = figures_for(org) if org is not None else None
         sections.append({"assignment": assignment, "organization": org, "figures": figures})
     if request.user.is_superuser and not assignments:
-        values = indicators.compute_all(None)
-        sections.append(
-            {
-                "assignment": None,
-                "organization": None,
-                "figures": [(i.label, i.display(values[i.name])) for i in registry],
-            }
-        )
-    return render(request, "yiling/home.html", {"sections": sections})
+        sections.append({"assignment": None, "organization": None, "figures": figures_for(None)})
+    return render(
+        request,
+        "yiling/home.html",
+        {
+            "waiting": waiting,
+            "waiting_total": sum(w.total for w in waiting),
+            "sections": sections,
+            "district_wide": org_selectors.is_district_wide(request.user),
+            "computed_at": timezone.now(),
+        },
+    )
 
 
 def _database_status() -> str:

@@ -116,14 +116,20 @@ def _scalar_sum(qs: Any, column: str) -> Any:
     )
 
 
-def cross_appointment_rate(compounds: UnitQuerySet) -> Decimal | None:
-    """Seats of current owners' committees also held by someone on the compound's own branch, as a
-    share of all such seats, over the given compounds that have a branch of their own."""
+def cross_appointment_counts(compounds: UnitQuerySet) -> tuple[int, int]:
+    """(seats also held by someone on the compound's own branch, all seats) of the current owners'
+    committees of the given compounds that have a branch of their own: one query."""
     own_branch = compounds.filter(organization__unit_id=F("pk")).annotate(
         n_seats=_scalar_count(_seats()), n_cross=_scalar_count(_cross_seats())
     )
     totals = own_branch.aggregate(seats=Sum("n_seats"), cross_seats=Sum("n_cross"))
-    return percent(totals["cross_seats"] or 0, totals["seats"] or 0)
+    return totals["cross_seats"] or 0, totals["seats"] or 0
+
+
+def cross_appointment_rate(compounds: UnitQuerySet) -> Decimal | None:
+    """Seats of current owners' committees also held by someone on the compound's own branch, as a
+    share of all such seats, over the given compounds that have a branch of their own."""
+    return percent(*cross_appointment_counts(compounds))
 
 
 def with_governance(qs: UnitQuerySet, *, year: int) -> UnitQuerySet:

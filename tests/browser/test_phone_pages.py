@@ -31,6 +31,9 @@ PHONE = {"width": 390, "height": 844}
 ROLES = ("district", "street", "community", "compound", "agency", "merchant")
 #: The portal's page namespaces; the admin has its own layout and is not a phone page.
 PORTAL_NAMESPACES = ("members", "organizations", "notices")
+# --- dashboards (issue 14) ---
+PORTAL_NAMESPACES += ("dashboards",)
+# --- end of dashboards ---
 #: POST-only by design: their GET would be a way around the tap that records who saw the data.
 POST_ONLY = {"members:member-reveal"}
 #: Pages of one kind visited per role while following links (the walk checks layouts, not rows).
@@ -133,6 +136,9 @@ def route_urls() -> dict[str, str]:
         # --- end notices
         **liaisons_route_args(compound),  # liaisons
         **alliance_args(),
+        # --- dashboards (issue 14): a node of the drill-down is an organization ---
+        "dashboards:node": [compound.organization.code],
+        # --- end of dashboards ---
     }
     urls = {}
     for name in route_names():

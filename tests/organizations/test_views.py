@@ -40,9 +40,17 @@ def listed_names(response) -> list[str]:
 
 
 def figures(response) -> dict[str, str]:
-    """The label → value pairs of the figures on the home page."""
-    pairs = re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", body(response))
+    """The label → value pairs of the figures on the home page (a label may link to its list)."""
+    pairs = re.findall(
+        r'<div data-figure="[^"]+">\s*<dt>(?:<a href="[^"]*">)?([^<]*)(?:</a>)?</dt>\s*<dd class="value">([^<]*)</dd>',
+        body(response),
+    )
     return {html.unescape(label): value for label, value in pairs}
+
+
+def role_sections(response) -> list[str]:
+    """The page's sections, one per role the user holds."""
+    return body(response).split('<section class="card role"')[1:]
 
 
 def add_orgs(under: Organization, count: int) -> None:
@@ -91,7 +99,11 @@ def test_home_shows_one_section_per_role(tree, client):
         contact_label = str(Role.AGENCY_CONTACT.label)
     assert f'{street_label} · <a href="{tree["street_b"].get_absolute_url()}">乙街道党工委</a>' in text
     assert f"{contact_label} · 区委办公室" in text
-    assert text.count('<dl class="figures">') == 1
+    sections = role_sections(client.get(reverse("portal-home")))
+    assert len(sections) == 2
+    # Figures for the street's subtree only: an agency contact's role covers no part of the tree.
+    assert [("data-figure" in s) for s in sections] == [("乙街道党工委" in s) for s in sections]
+    assert sum("data-figure" in s for s in sections) == 1
 
 
 def test_home_for_a_user_without_roles_says_so(client):
@@ -100,7 +112,8 @@ def test_home_for_a_user_without_roles_says_so(client):
     client.force_login(UserFactory())
     response = client.get(reverse("portal-home"))
     assert response.status_code == 200
-    assert '<dl class="figures">' not in body(response)
+    assert "data-figure" not in body(response)
+    assert role_sections(response) == []
     assert '<p class="card">' in body(response)
 
 

@@ -210,6 +210,12 @@ def test_every_export_escapes_formulas_in_every_free_text_field(tree, client):
         content = fetch(client, reverse("organizations:fund-execution"), {"format": fmt})
         exported[f"fund execution {fmt}"] = check_export("fund execution", content, fmt)
 
+    # --- dashboards (issue 14): the tables of the district dashboard name organizations -------------
+    for key in ("level0", "level1", "funds"):
+        content = fetch(client, reverse("dashboards:district"), {"export": key, "format": "xlsx"})
+        exported[f"dashboard {key} xlsx"] = check_export(f"dashboard {key}", content, "xlsx")
+    # --- end of dashboards ---------------------------------------------------------------------------
+
     # The exports this test knows exist are among those it found and ran.
     for known in ("Organization", "Unit", "PropertyCompany", "OwnersCommittee", "Member", "Compound", "fund execution"):
         assert {f"{known} xlsx", f"{known} csv"} <= exported.keys(), known
