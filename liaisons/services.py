@@ -169,19 +169,17 @@ def _check_overlap(liaison: Liaison) -> None:
     if clash is None:
         return
     field = "agency" if clash.agency_id == liaison.agency_id else "compound"
-    raise ValidationError(
-        {
-            field: _(
-                "%(pairing)s already lasts from %(start)s%(end)s: pairings of one agency or one compound "
-                "cannot overlap."
-            )
-            % {
-                "pairing": clash,
-                "start": clash.started_on.isoformat(),
-                "end": f" {_('to')} {clash.ended_on.isoformat()}" if clash.ended_on else "",
-            }
-        }
-    )
+    names = {"pairing": clash, "start": clash.started_on.isoformat()}
+    if clash.ended_on is None:
+        message = _(
+            "%(pairing)s lasts from %(start)s and has not ended: pairings of one agency or one compound cannot overlap."
+        )
+    else:
+        names["end"] = clash.ended_on.isoformat()
+        message = _(
+            "%(pairing)s lasted from %(start)s until %(end)s: pairings of one agency or one compound cannot overlap."
+        )
+    raise ValidationError({field: message % names})
 
 
 def _save_liaison(liaison: Liaison, update_fields: list[str] | None = None) -> None:
