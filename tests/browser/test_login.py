@@ -33,9 +33,11 @@ def test_community_secretary_sees_only_their_community_in_the_portal(live_server
 
     log_in(page, f"{live_server.url}/", "community")
 
-    # Landed on their own page: their role, their community and its figures.
-    assert page.locator("h1").inner_text() == "我管辖的组织架构"
-    section = page.locator("section.card").first.inner_text()
+    # Landed on their own work page: what waits for them, then their role, their community and its figures.
+    assert page.locator("h1").inner_text() == "我的工作"
+    assert page.locator("#todo h2").inner_text().startswith("待办事项")
+    assert page.locator("main > h2", has_text="我管辖的组织架构").count() == 1
+    section = page.locator("section.card.role").first.inner_text()
     assert "社区书记" in section and "甲社区党委" in section
     assert "区委 / 甲街道党工委 / 甲社区党委" in section
 

@@ -57,8 +57,8 @@ def test_a_district_clerk_onboards_a_community_secretary(live_server, page):
 
     page.wait_for_url(f"{live_server.url}/")
     assert "密码已修改，欢迎使用！" in page.locator(".messages").inner_text()
-    assert page.locator("h1").inner_text() == "我管辖的组织架构"
-    assert "甲社区党委" in page.locator("section.card").first.inner_text()
+    assert page.locator("h1").inner_text() == "我的工作"
+    assert "甲社区党委" in page.locator("section.card.role").first.inner_text()
     assert fits(page)
 
 

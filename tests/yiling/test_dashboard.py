@@ -117,6 +117,9 @@ def test_street_staff_drill_only_inside_their_street(tree, client):
         response = client.get(node_url(outside))
         assert response.status_code == 404
         assert outside.name not in response.content.decode()
+        download = client.get(node_url(outside), {"export": "figures", "format": "xlsx"})
+        assert download.status_code == 404
+        assert "attachment" not in download.get("Content-Disposition", "")
     missing = client.get(reverse("dashboards:node", kwargs={"code": "NO-SUCH-ORG"}))
     assert missing.status_code == 404
     inside = client.get(node_url(tree["compound_c"]))
