@@ -8,6 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .models import ActivityKind
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -73,3 +75,41 @@ class OwnActivityForm(_BranchChoices):
 class VisitForm(forms.Form):
     visited_on = forms.DateField(label=_("Visited on"), widget=DATE, initial=timezone.localdate)
     summary = forms.CharField(label=_("Summary"), max_length=200)
+
+
+class ActivityPlanForm(_BranchChoices):
+    branch_fields = ("host",)
+
+    title = forms.CharField(label=_("Title"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ActivityKind.choices)
+    planned_on = forms.DateField(label=_("Planned for"), widget=DATE)
+    host = forms.ModelChoiceField(label=_("Host branch"), queryset=None, required=False)  # type: ignore[arg-type]
+
+
+class ActivityHeldForm(_BranchChoices):
+    branch_fields = ("host",)
+
+    activity = forms.ModelChoiceField(label=_("Joint activity"), queryset=None)  # type: ignore[arg-type]
+    held_on = forms.DateField(label=_("Held on"), widget=DATE, initial=timezone.localdate)
+    host = forms.ModelChoiceField(label=_("Host branch"), queryset=None)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, activities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+
+
+class BookingForm(forms.Form):
+    resource = forms.ModelChoiceField(label=_("Shared resource"), queryset=None)  # type: ignore[arg-type]
+    activity = forms.ModelChoiceField(label=_("Joint activity"), queryset=None)  # type: ignore[arg-type]
+    booked_for = forms.DateField(label=_("Booked for"), widget=DATE)
+
+    def __init__(self, *args: Any, resources: Any, activities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resource"].queryset = resources  # type: ignore[attr-defined]
+        self.fields["activity"].queryset = activities  # type: ignore[attr-defined]
+
+
+class LeadForm(_BranchChoices):
+    branch_fields = ("branch",)
+
+    branch = forms.ModelChoiceField(label=_("Lead branch"), queryset=None)  # type: ignore[arg-type]

@@ -17,4 +17,8 @@ urlpatterns = [
     path("<str:code>/turns/swap/", views.turns_swap, name="turns-swap"),
     path("<str:code>/members/", views.member_add, name="member-add"),
     path("<str:code>/own-activities/", views.own_activity_record, name="own-activity-record"),
+    path("<str:code>/activities/", views.activity_plan, name="activity-plan"),
+    path("<str:code>/activities/held/", views.activity_held, name="activity-held"),
+    path("<str:code>/bookings/", views.resource_book, name="resource-book"),
+    path("<str:code>/lead/", views.lead_set, name="lead-set"),
 ]

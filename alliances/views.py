@@ -25,7 +25,18 @@ from organizations.models import Organization, UnitType
 from yiling.paging import page_of
 
 from . import selectors, services
-from .forms import MeetingForm, MemberAddForm, MinutesForm, OwnActivityForm, SwapForm, VisitForm
+from .forms import (
+    ActivityHeldForm,
+    ActivityPlanForm,
+    BookingForm,
+    LeadForm,
+    MeetingForm,
+    MemberAddForm,
+    MinutesForm,
+    OwnActivityForm,
+    SwapForm,
+    VisitForm,
+)
 from .models import Alliance, AllianceMembership
 
 PAGE_SIZE = 20
@@ -117,7 +128,14 @@ def _forms(alliance: Alliance, year: int, data: Any = None) -> dict[str, Any]:
         .order_by("name")
     )
     proposed = selectors.rotation_of(alliance).next_host()
+    this_year = alliance.joint_activities.filter(year=year).order_by("planned_on")
     return {
+        "plan_form": ActivityPlanForm(data, branches=members),
+        "held_form": ActivityHeldForm(
+            data, branches=members, activities=this_year.filter(held_on__isnull=True), initial={"host": proposed}
+        ),
+        "booking_form": BookingForm(data, resources=alliance.resources.order_by("name"), activities=this_year),
+        "lead_form": LeadForm(data, branches=members, initial={"branch": alliance.lead_branch_id}),
         "meeting_form": MeetingForm(data, branches=members, initial={"host": proposed}),
         "swap_form": SwapForm(data, branches=members),
         "member_form": MemberAddForm(data, branches=candidates),
@@ -216,6 +234,49 @@ def own_activity_record(request: HttpRequest, code: str) -> HttpResponse:
         return _("Activity %(title)s of %(branch)s recorded.") % {"title": own.title, "branch": own.branch.name}
 
     return _post_action(request, code, "own_form", "programme", act)
+
+
+@login_required
+@require_POST
+def activity_plan(request: HttpRequest, code: str) -> HttpResponse:
+    def act(alliance: Alliance, data: dict[str, Any]) -> str:
+        activity = services.joint_activity_plan(alliance=alliance, year=data["planned_on"].year, **data)
+        return _("Joint activity %(title)s planned.") % {"title": activity.title}
+
+    return _post_action(request, code, "plan_form", "programme", act)
+
+
+@login_required
+@require_POST
+def activity_held(request: HttpRequest, code: str) -> HttpResponse:
+    def act(alliance: Alliance, data: dict[str, Any]) -> str:
+        activity = services.joint_activity_held(**data)
+        return _("Joint activity %(title)s held, hosted by %(host)s.") % {
+            "title": activity.title,
+            "host": data["host"].name,
+        }
+
+    return _post_action(request, code, "held_form", "programme", act)
+
+
+@login_required
+@require_POST
+def resource_book(request: HttpRequest, code: str) -> HttpResponse:
+    def act(alliance: Alliance, data: dict[str, Any]) -> str:
+        booking = services.resource_book(**data)
+        return _("%(resource)s booked.") % {"resource": booking.resource.name}
+
+    return _post_action(request, code, "booking_form", "resources", act)
+
+
+@login_required
+@require_POST
+def lead_set(request: HttpRequest, code: str) -> HttpResponse:
+    def act(alliance: Alliance, data: dict[str, Any]) -> str:
+        services.alliance_set_lead(alliance=alliance, branch=data["branch"])
+        return _("%(branch)s is the lead branch.") % {"branch": data["branch"].name}
+
+    return _post_action(request, code, "lead_form", "members", act)
 
 
 @login_required

@@ -151,3 +151,36 @@ def test_page_queries_do_not_grow(
     _grow(tree, 3)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(address()).status_code == 200
+
+
+def test_plan_hold_book_and_lead_from_the_page(tree, secretary, client):
+    from alliances.models import HostTurn, JointActivity, ResourceBooking
+
+    alliance = make_alliance(tree)
+    a, b = tree["branches"][:2]
+    today = timezone.localdate()
+    client.post(
+        reverse("alliances:activity-plan", args=[alliance.code]),
+        {"title": "轮流观摩", "kind": "observation", "planned_on": today.isoformat()},
+    )
+    activity = JointActivity.objects.get(alliance=alliance, title="轮流观摩")
+    assert activity.year == today.year
+    client.post(
+        reverse("alliances:activity-held", args=[alliance.code]),
+        {"activity": activity.pk, "held_on": today.isoformat(), "host": a.pk},
+    )
+    assert HostTurn.objects.get(activity=activity).branch == a
+    room = services.resource_add(alliance=alliance, name="活动室", kind="room")
+    client.post(
+        reverse("alliances:resource-book", args=[alliance.code]),
+        {"resource": room.pk, "activity": activity.pk, "booked_for": today.isoformat()},
+    )
+    assert ResourceBooking.objects.filter(resource=room, activity=activity).exists()
+    again = client.post(
+        reverse("alliances:resource-book", args=[alliance.code]),
+        {"resource": room.pk, "activity": activity.pk, "booked_for": today.isoformat()},
+    )
+    assert again.status_code == 200 and ResourceBooking.objects.count() == 1  # refused, said on the page
+    client.post(reverse("alliances:lead-set", args=[alliance.code]), {"branch": b.pk})
+    alliance.refresh_from_db()
+    assert alliance.lead_branch == b

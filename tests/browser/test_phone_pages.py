@@ -71,6 +71,10 @@ POST_ONLY = POST_ONLY | {
     "alliances:member-add",
     "alliances:own-activity-record",
     "alliances:visit-log",
+    "alliances:activity-plan",
+    "alliances:activity-held",
+    "alliances:resource-book",
+    "alliances:lead-set",
 }
 
 
@@ -87,6 +91,10 @@ def alliance_args() -> dict[str, list]:
                 "alliances:turns-swap",
                 "alliances:member-add",
                 "alliances:own-activity-record",
+                "alliances:activity-plan",
+                "alliances:activity-held",
+                "alliances:resource-book",
+                "alliances:lead-set",
             )
         },
         "alliances:meeting-minutes": [JointMeeting.objects.filter(alliance__code=code).order_by("pk").first().pk],
