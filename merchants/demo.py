@@ -183,6 +183,11 @@ def seed_merchants(ctx: DemoContext) -> None:
         ctx.tally("pledges", "created", len(published))
 
     _extra_statuses(ctx, merchants)
+    # A proposal waiting on the secretary's desk.
+    proposer = merchants["SH-CJSC-02"]
+    if proposer.pledges.count() == 1:
+        services.pledge_propose(merchant=proposer, text="明码标价，不欺客宰客\n五金配件包退包换\n免费上门指导安装")
+        ctx.tally("pledges", "created")
     _feedback(ctx, merchants)
     _rating(ctx, merchants, plan)
     _teams(ctx, merchants, plan)

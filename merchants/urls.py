@@ -15,6 +15,7 @@ urlpatterns = [
     path("feedback/<int:pk>/reject/", views.feedback_reject, name="feedback-reject"),
     path("feedback/<int:pk>/close/", views.complaint_close, name="complaint-close"),
     path("feedback/<int:pk>/phone/", views.contact_phone, name="contact-phone"),
+    path("feedback/<int:pk>/take/", views.complaint_take, name="complaint-take"),
     path("complaints/", views.complaints, name="complaints"),
     path("pledges/", views.pledges, name="pledges"),
     path("pledges/<int:pk>/approve/", views.pledge_approve, name="pledge-approve"),

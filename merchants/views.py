@@ -256,6 +256,22 @@ def complaint_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def complaint_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """The user becomes the complaint's handler (the due date stays)."""
+    _desk_only(request)
+    feedback = selectors.desk_feedback_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            services.complaint_assign(feedback=feedback, handler=request.user, by=request.user)
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("You handle complaint %(receipt)s.") % {"receipt": feedback.receipt})
+    return redirect(f"{reverse('merchants:complaints')}#complaint-{feedback.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def contact_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """The complainant's full phone, for the handler, after a tap; every showing is recorded."""
     _desk_only(request)

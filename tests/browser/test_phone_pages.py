@@ -28,9 +28,9 @@ from .helpers import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-ROLES = ("district", "street", "community", "compound", "agency", "merchant")
+ROLES = ("district", "street", "community", "compound", "agency", "merchant", "market")
 #: The portal's page namespaces; the admin has its own layout and is not a phone page.
-PORTAL_NAMESPACES = ("members", "organizations", "notices")
+PORTAL_NAMESPACES = ("members", "organizations", "notices", "merchants", "board")
 # --- dashboards (issue 14) ---
 PORTAL_NAMESPACES += ("dashboards",)
 # --- end of dashboards ---
@@ -39,7 +39,7 @@ POST_ONLY = {"members:member-reveal"}
 #: Pages of one kind visited per role while following links (the walk checks layouts, not rows).
 PER_SHAPE = 2
 #: A file, not a page.
-DOWNLOADS = {"organizations:expense-receipt", "notices:report-evidence"}
+DOWNLOADS = {"organizations:expense-receipt", "notices:report-evidence", "board:qr"}
 
 # --- liaisons: its pages join the walk --------------------------------------------------------------
 PORTAL_NAMESPACES = (*PORTAL_NAMESPACES, "liaisons")
@@ -147,6 +147,8 @@ def route_urls() -> dict[str, str]:
         # --- dashboards (issue 14): a node of the drill-down is an organization ---
         "dashboards:node": [compound.organization.code],
         # --- end of dashboards ---
+        # --- merchants (issue 11) ---
+        **_merchant_route_args(),
     }
     urls = {}
     for name in route_names():
@@ -170,6 +172,29 @@ def _notice_args() -> dict[str, list[int]]:
         "notices:programme-detail": [task.programme_id],
         "notices:task-detail": [task.pk],
     }
+def _merchant_route_args() -> dict[str, list]:
+    """The demo rows of the merchants' pages: the demo merchant's shop, its feedback and pledges."""
+    from merchants.models import Feedback, Merchant, Pledge
+
+    merchant = Merchant.objects.get(shop__code="SH-CJSC-01")
+    pending = Feedback.objects.get(receipt="DEMO000003")
+    complaint = Feedback.objects.get(receipt="DEMO000001")
+    proposal = Pledge.objects.filter(status=Pledge.Status.PROPOSED).order_by("pk").first()
+    args: dict[str, list] = {
+        "merchants:shop": [merchant.shop.code],
+        "merchants:pledge-propose": [merchant.shop.code],
+        "merchants:feedback-reply": [complaint.pk],
+        "merchants:feedback-publish": [pending.pk],
+        "merchants:feedback-reject": [pending.pk],
+        "merchants:complaint-close": [complaint.pk],
+        "merchants:complaint-take": [complaint.pk],
+        "merchants:contact-phone": [complaint.pk],
+        "merchants:pledge-approve": [proposal.pk],
+        "merchants:pledge-return": [proposal.pk],
+    }
+    for name in ("board:board", "board:feedback", "board:receipt", "board:qr", "board:plaque"):
+        args[name] = [merchant.board_code]
+    return args
 
 
 def _pattern(name: str) -> str:

@@ -152,3 +152,12 @@ def test_anonymous_is_sent_to_login(client, market):
     response = client.get(reverse("merchants:index"))
     assert response.status_code == 302 and "login" in response["Location"]
     assert PASSWORD
+
+
+def test_secretary_takes_a_complaint(client, market):
+    feedback = services.feedback_submit(merchant=market["m_a"], kind="complaint", text="差")
+    _login(client, market["secretary"])
+    client.post(reverse("merchants:complaint-take", args=[feedback.pk]))
+    feedback.refresh_from_db()
+    assert feedback.handler == market["secretary"] and feedback.due_on is not None
+    assert str(market["secretary"]) in client.get(reverse("merchants:complaints")).content.decode()

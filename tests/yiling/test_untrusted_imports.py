@@ -37,6 +37,7 @@ from django.utils import translation
 
 from members.idnumbers import make_id_number
 from members.models import Member
+from merchants.merchants_import import MERCHANT_COLUMNS
 from organizations.compounds_import import COMPOUND_COLUMNS
 from organizations.models import Organization, PropertyCompany, Unit
 from tests.members.test_roster import DEPT_HEADERS, roster_csv
@@ -51,7 +52,8 @@ MAX_SECONDS = 60
 KILL_AFTER = 2 * MAX_SECONDS
 
 #: The headers every importer needs, so that each reads on past the header row into the rows.
-HEADERS = list(dict.fromkeys(["姓名", "小区编码", "代码", "名称", *DEPT_HEADERS, *COMPOUND_COLUMNS]))
+# merchants (issue 11): and the merchant list's headers
+HEADERS = list(dict.fromkeys(["姓名", "小区编码", "代码", "名称", *DEPT_HEADERS, *COMPOUND_COLUMNS, *MERCHANT_COLUMNS]))
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -350,6 +352,7 @@ def library_import(model: str) -> Callable[[Path, Any], dict[str, Any]]:
 IMPORTERS = {
     "import_members": command("import_members"),
     "import_compounds": command("import_compounds"),
+    "import_merchants": command("import_merchants"),  # merchants (issue 11)
     "roster preview": preview("admin:members_member_import"),
     "compound preview": preview("admin:organizations_compound_import"),
     "unit import": library_import("unit"),
@@ -526,12 +529,20 @@ def test_the_preview_lists_200_problems_and_counts_the_rest(tree, tmp_path, impo
     assert "250" in page.split('class="errornote"', 1)[1].split("</p>", 1)[0]
 
 
+def _merchants_header_csv(path):
+    from merchants.merchants_import import MERCHANT_COLUMNS
+
+    path.write_text(",".join(MERCHANT_COLUMNS) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("command_name", "write"),
     [
         ("import_members", lambda path: roster_csv(path, [], titles=())),
         ("import_compounds", lambda path: compounds_csv(path, [])),
+        ("import_merchants", lambda path: _merchants_header_csv(path)),  # merchants (issue 11)
     ],
 )
 def test_a_file_without_data_rows_is_an_error_not_created_0(tree, tmp_path, command_name, write):
