@@ -156,7 +156,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(tree, staff, client):
         govern(make_org(tree["comm_a"], unit_type=UnitType.COMPOUND, unit_parent=tree["comm_a"].unit), seats=3)
     after = {url: queries(client, url) for url in before}
     assert after == before
-    assert before[DISTRICT] < 60
+    # A figure of the district costs at most one query (a rate its own); the rest (session, tables of
+    # the levels below, grouped) is a fixed overhead: the bound grows with the apps' figures, not the data.
+    from yiling import indicators
+
+    assert before[DISTRICT] <= len(indicators.registered()) + 25
 
 
 # --- exports, charts, print -------------------------------------------------------------------------
@@ -220,7 +224,11 @@ def test_the_page_carries_the_chart_data_and_the_vendored_chart_library(tree, st
 def test_the_case_headline_figures_come_first_once_their_apps_register_them(tree, staff, client, monkeypatch):
     from yiling import indicators
 
-    monkeypatch.setattr(indicators, "_REGISTRY", dict(indicators._REGISTRY))
+    # As before merchants, liaisons and alliances landed: their figures not yet registered.
+    not_landed = ("merchants", "liaisons", "alliances")
+    monkeypatch.setattr(
+        indicators, "_REGISTRY", {n: i for n, i in indicators._REGISTRY.items() if i.app_label not in not_landed}
+    )
 
     @indicators.indicator("alliances", "党建联盟", definition="测试用")
     def alliances(scope):
@@ -246,3 +254,11 @@ def test_a_user_with_several_roles_starts_at_the_top_of_their_organization_roles
     services.role_assign(user=user, role=Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
     client.force_login(user)
     assert client.get(DISTRICT).url == node_url(tree["comm_a"])
+
+
+def test_with_every_app_landed_the_headline_holds_all_the_case_figures_in_order(tree, staff, client):
+    from yiling.dashboards.board import HEADLINE
+
+    page = client.get(DISTRICT).content.decode()
+    headline = page.split('aria-labelledby="section-d-headline"')[1].split("</section>")[0]
+    assert re.findall(r'data-figure="([^"]+)"', headline) == list(HEADLINE)
