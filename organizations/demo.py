@@ -672,8 +672,12 @@ def accounts(ctx: DemoContext) -> list[DemoLogin]:
             role_assign(user=user, role=role, **binding)
             ctx.tally("role assignments", "created")
         logins.append(login_for(ctx, user, Role(role).label, bound_to))
-    # The accounts exist now: the notices the rules send them today (the demo's inbox).
+    return logins
+
+
+def after_accounts(ctx: DemoContext) -> None:
+    """Every app's accounts exist now (the park's, the business district's too): the notices the rules
+    send them today (the demo's inbox)."""
     from .demo_notices import send_notices
 
     send_notices(ctx)
-    return logins

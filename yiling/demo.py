@@ -11,6 +11,9 @@ Every installed app may ship a ``demo.py`` module with
 * ``LATER_SEEDS: list[tuple[int, Callable[[DemoContext], None]]]``: optional further seed steps with
   their own order, for an app whose later data builds on another app's (``organizations`` seats the
   members ``members`` creates on its branches and owners' committees).
+* ``after_accounts(ctx) -> None``: optional, run once every app's accounts exist (only with
+  accounts): ``organizations`` sends the notices the rules find due today, so every app's demo
+  account has its inbox on the first run and a second run sends nothing.
 
 All ``seed`` functions, then all ``accounts`` functions, run inside ONE transaction: a failing app
 leaves the database as it was.
@@ -150,6 +153,10 @@ def load(ctx: DemoContext, modules: Sequence[ModuleType] | None = None) -> list[
                 make_accounts = getattr(module, "accounts", None)
                 if make_accounts is not None:
                     logins.extend(make_accounts(ctx) or [])
+            for module in modules:
+                after_accounts = getattr(module, "after_accounts", None)
+                if after_accounts is not None:
+                    after_accounts(ctx)
     return logins
 
 

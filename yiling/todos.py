@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from django.utils.module_loading import autodiscover_modules
@@ -93,3 +94,5 @@ def waiting_for(user: UserLike) -> list[Waiting]:
 
 def autodiscover() -> None:
     autodiscover_modules("todos")
+    # The notice inbox lives in yiling.notices, a package of the yiling app, not an app of its own.
+    import_module("yiling.notices.todos")

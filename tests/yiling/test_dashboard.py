@@ -256,3 +256,11 @@ def test_a_user_with_several_roles_starts_at_the_top_of_their_organization_roles
     services.role_assign(user=user, role=Role.COMMUNITY_SECRETARY, organization=tree["comm_a"])
     client.force_login(user)
     assert client.get(DISTRICT).url == node_url(tree["comm_a"])
+
+
+def test_with_every_app_landed_the_headline_holds_all_the_case_figures_in_order(tree, staff, client):
+    from yiling.dashboards.board import HEADLINE
+
+    page = client.get(DISTRICT).content.decode()
+    headline = page.split('aria-labelledby="section-d-headline"')[1].split("</section>")[0]
+    assert re.findall(r'data-figure="([^"]+)"', headline) == list(HEADLINE)

@@ -191,3 +191,28 @@ def test_latest_activities_are_of_this_year_beside_the_case(seeded):
     assert all(held.year == today.year for held, _title in rows[:3])
     assert [held for held, _title in rows] == sorted((held for held, _title in rows), reverse=True)
     assert rows[3] == (date(2018, 9, 6), "消防通道清理")
+
+
+# --- the dashboards' headline figures (issue 14, "Done when") -----------------------------------------
+
+#: The figures ``indicators --format json`` must hold after ``seed_demo`` on an empty database.
+ISSUE_14_FIGURES = {
+    "demonstration_business_districts": 5,
+    "alliances": 2,
+    "compound_party_organizations": 56,
+    "owners_committees": 66,
+    "venues": 52,
+    "enterprise_branches": 38,
+    "enterprise_branch_members": 491,
+    "merchants_displaying": 358,
+    "agencies": 67,
+    "compounds": 70,
+    "demonstration_sites": 15,
+    "large_enterprises_with_instructor": 44,
+    "alliance_member_enterprises": 22,
+}
+
+
+def test_the_issue_14_headline_figures_after_seed_demo(seeded):
+    figures = _indicators()
+    assert {name: figures.get(name) for name in ISSUE_14_FIGURES} == ISSUE_14_FIGURES
