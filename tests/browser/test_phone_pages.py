@@ -172,6 +172,8 @@ def _notice_args() -> dict[str, list[int]]:
         "notices:programme-detail": [task.programme_id],
         "notices:task-detail": [task.pk],
     }
+
+
 def _merchant_route_args() -> dict[str, list]:
     """The demo rows of the merchants' pages: the demo merchant's shop, its feedback and pledges."""
     from merchants.models import Feedback, Merchant, Pledge
