@@ -150,7 +150,7 @@ def seed_merchants(ctx: DemoContext) -> None:
         if code not in shops
     ]
     if new_shops:
-        org_services.units_bulk_create(items=new_shops)
+        org_services.units_create_bulk(units=[Unit(**fields) for fields in new_shops])
         ctx.tally("shops", "created", len(new_shops))
         shops = {u.code: u for u in Unit.objects.filter(code__in=[p[0] for p in plan])}
 

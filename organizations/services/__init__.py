@@ -49,7 +49,6 @@ from .tree import (
     role_revoke,
     unit_create,
     unit_update,
-    units_bulk_create,
     units_cover_bulk,
     units_create_bulk,
 )
@@ -95,7 +94,6 @@ __all__ = [
     "role_end_check",
     "role_revoke",
     "unit_create",
-    "units_bulk_create",
     "units_cover_bulk",
     "units_create_bulk",
     "unit_update",

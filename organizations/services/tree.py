@@ -183,25 +183,6 @@ def unit_create(**fields: Any) -> Unit:
 
 
 @transaction.atomic
-def units_bulk_create(*, items: list[dict[str, Any]]) -> list[Unit]:
-    """Many new units at once (a first load, the demo's shops): each checked field by field and by
-    ``Unit.clean``; foreign keys, unique codes and check constraints are left to the database's named
-    constraints, which refuse the whole batch. History rows are written too."""
-    from simple_history.utils import bulk_create_with_history
-
-    units = []
-    for fields in items:
-        unknown = set(fields) - set(UNIT_FIELDS)
-        if unknown:
-            raise TypeError(f"units_bulk_create() got unexpected fields {sorted(unknown)}")
-        unit = Unit(**fields)
-        unit.clean_fields(exclude=["parent", "organization", "property_company"])
-        unit.clean()
-        units.append(unit)
-    return bulk_create_with_history(units, Unit, batch_size=500)
-
-
-@transaction.atomic
 def unit_update(*, unit: Unit, **changes: Any) -> Unit:
     return apply_changes(unit, UNIT_FIELDS, changes, "unit_update")
 
