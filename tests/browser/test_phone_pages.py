@@ -107,6 +107,14 @@ def alliance_args() -> dict[str, list]:
 
 WIDTH = "document.scrollingElement.scrollWidth"
 OPEN_ALL = "document.querySelectorAll('details').forEach(d => { d.open = true; })"
+#: Every folded part opened, then the page's width and the links of its header and main part.
+OPEN_AND_READ = f"""() => {{
+    {OPEN_ALL};
+    return [
+        {WIDTH},
+        [...document.querySelectorAll('header a[href], main a[href]')].map(a => a.getAttribute('href')),
+    ];
+}}"""
 
 
 def route_names() -> set[str]:
@@ -213,6 +221,31 @@ def name_of(path: str) -> str | None:
     return match.view_name if match.namespace in PORTAL_NAMESPACES or match.view_name == "portal-home" else None
 
 
+#: A code's kind: its letter prefixes and how many parts it has (ORG-YL-XXT a street, ORG-YL-XXT-YP a
+#: community, ORG-EN-HBLS an enterprise branch, CP-013 a compound), so each kind of node is a shape.
+CODE = re.compile(r"[A-Z]+(?:-[A-Z0-9]+)+")
+
+
+def kind_of(value: object) -> str:
+    text = str(value)
+    if not CODE.fullmatch(text):
+        return ""  # a row number or a board's random code: every row of a route looks alike
+    parts = text.split("-")
+    return "-".join(re.sub(r"\d+", "N", part) for part in parts[:2]) + f"/{len(parts)}"
+
+
+def shape_of(path: str) -> tuple:
+    """The kind of page an address opens: its route, the kinds of node it names, and whether it
+    carries a query. Row numbers and random board codes do not make a new kind."""
+    parts = urlsplit(path)
+    try:
+        match = resolve(parts.path)
+    except Resolver404:
+        return (parts.path,)
+    kinds = tuple(kind_of(v) for v in (*match.args, *match.kwargs.values()))
+    return (match.view_name, kinds, bool(parts.query))
+
+
 def test_no_portal_page_is_wider_than_a_phone_for_any_demo_role(live_server, browser, settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.DEBUG = True
@@ -236,10 +269,10 @@ def test_no_portal_page_is_wider_than_a_phone_for_any_demo_role(live_server, bro
         # The routes of the URLconf first, then every page they link to.
         queue = ["/", *[url for name, url in sorted(urls.items()) if name not in POST_ONLY | DOWNLOADS]]
         seen: set[str] = set()
-        shapes: Counter[str] = Counter()
+        shapes: Counter[tuple] = Counter()
         while queue:
             path = queue.pop(0)
-            shape = re.sub(r"\d+", "N", urlsplit(path).path) + ("?" if urlsplit(path).query else "")
+            shape = shape_of(path)
             if path in seen or shapes[shape] >= PER_SHAPE:
                 continue
             seen.add(path)
@@ -255,13 +288,11 @@ def test_no_portal_page_is_wider_than_a_phone_for_any_demo_role(live_server, bro
                 if name := name_of(path):
                     visited.add(name)
             # Every folded part open: a long option or table inside must not widen the page either.
-            page.evaluate(OPEN_ALL)
-            width = page.evaluate(WIDTH)
+            # One round trip: open the folds, then read the width and the links.
+            width, hrefs = page.evaluate(OPEN_AND_READ)
             if width > PHONE["width"]:
                 too_wide.append((role, path, width))
-            for href in page.eval_on_selector_all(
-                "header a[href], main a[href]", "as => as.map(a => a.getAttribute('href'))"
-            ):
+            for href in hrefs:
                 target = href.split("#")[0]
                 if target.startswith("/") and name_of(target) and name_of(target) not in DOWNLOADS:
                     if "format=" not in target and target not in seen:
@@ -378,3 +409,14 @@ def test_a_refused_form_opens_at_itself_with_what_was_typed(live_server, page):
     assert response.status == 200
     assert page.locator("h1").inner_text() == compound.name
     assert page.url.endswith(f"/organizations/compounds/{compound.code}/#form-expense")
+
+
+def test_a_shape_is_a_route_and_the_kind_of_node_it_names():
+    # Rows of one route and boards (random codes) are one shape; each kind of node is its own.
+    assert shape_of("/members/3/") == shape_of("/members/492/")
+    assert shape_of("/board/xINUEaJC/") == shape_of("/board/tPJm3rea/")
+    assert shape_of("/organizations/ORG-CP-013/") == shape_of("/organizations/ORG-CP-057/")
+    assert shape_of("/organizations/ORG-EN-HBLS/") == shape_of("/organizations/ORG-EN-MSYS/")
+    kinds = {shape_of(f"/organizations/{code}/") for code in ("ORG-YL", "ORG-YL-XXT", "ORG-YL-XXT-YP", "ORG-EN-HBLS")}
+    assert len(kinds) == 4
+    assert shape_of("/liaisons/problems/") != shape_of("/liaisons/problems/?state=resolved")

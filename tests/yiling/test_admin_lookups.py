@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.db import transaction
 from django.db.models import Model
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
@@ -141,13 +142,7 @@ def export_url(model: type[Model]) -> str | None:
 # --- the district and its users -------------------------------------------------------------------
 
 
-@pytest.fixture
-def tree():
-    return district_tree()
-
-
-@pytest.fixture
-def victim(tree) -> Member:
+def make_victim(tree) -> Member:
     """A member on every kind of record (post, seat, allowance, report-in, floating, transfer, access log),
     among other members, in the street of the street staff."""
     unit = tree["compound_a"].unit
@@ -226,26 +221,55 @@ def admin_of_everything(role: str, organization, *, full: bool):
     return user
 
 
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """The district, the member on every kind of record, and the three admins' clients: made once for
+    the module, in a transaction rolled back at its end. Each test runs in a savepoint inside it (the
+    ``django_db`` mark), so what a test writes is gone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        tree = district_tree()
+        victim = make_victim(tree)
+        yield {
+            "tree": tree,
+            "victim": victim,
+            # Street staff, with every admin permission but the personal-data one.
+            "masked": logged_in(admin_of_everything(Role.STREET_STAFF, tree["street_a"], full=False)),
+            "masked_district": logged_in(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=False)),
+            "full": logged_in(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=True)),
+        }
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def masked_client(tree, victim) -> Client:
+def tree(world):
+    return world["tree"]
+
+
+@pytest.fixture
+def victim(world) -> Member:
+    return world["victim"]
+
+
+@pytest.fixture
+def masked_client(world) -> Client:
     """Street staff, with every admin permission but the personal-data one."""
-    client = Client()
-    client.force_login(admin_of_everything(Role.STREET_STAFF, tree["street_a"], full=False))
-    return client
+    return world["masked"]
 
 
 @pytest.fixture
-def masked_district_client(tree, victim) -> Client:
-    client = Client()
-    client.force_login(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=False))
-    return client
+def masked_district_client(world) -> Client:
+    return world["masked_district"]
 
 
 @pytest.fixture
-def full_client(tree, victim) -> Client:
-    client = Client()
-    client.force_login(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=True))
-    return client
+def full_client(world) -> Client:
+    return world["full"]
 
 
 # --- what an answer shows -------------------------------------------------------------------------
