@@ -15,3 +15,7 @@ from .settings import *  # noqa: E402, F403
 # and the suite logs in hundreds of times. Tests check behaviour, not hashing strength: the
 # production hasher list is settings.PASSWORD_HASHERS, unchanged for every real server.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Each parallel test worker (pytest-xdist) its own cache keys in the shared Redis, so one worker's
+# cached pages never answer the other's requests, and a worker can forget its own.
+CACHES["default"]["KEY_PREFIX"] = f"yiling-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405

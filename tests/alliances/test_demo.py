@@ -17,6 +17,7 @@ from alliances import selectors
 from alliances.models import Alliance, JointMeeting
 from members.models import Member
 from organizations.models import Organization, UnitType
+from tests.yiling.seeding import demo_loaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -39,7 +40,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         override_settings(DEBUG=True, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
         transaction.atomic(),
     ):
-        yield seed()
+        yield demo_loaded()
         transaction.set_rollback(True)
 
 

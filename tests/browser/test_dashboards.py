@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.yiling.seeding import FAST_HASHERS, seed
+from tests.yiling.seeding import FAST_HASHERS, demo_loaded
 from yiling.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -73,7 +73,7 @@ def value(page, name: str) -> str:
 def test_district_dashboard_drill_down_and_a_secretary_confirming_a_report_in(live_server, browser, settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.DEBUG = True
-    seed()
+    demo_loaded()
     settings.DEBUG = False
     origin = live_server.url
 

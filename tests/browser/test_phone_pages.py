@@ -20,7 +20,7 @@ from organizations.models import Expense, FundAllocation, Role, Unit, UnitType
 from tests.members.factories import make_member
 from tests.organizations.factories import district_tree, user_with_role
 from tests.organizations.test_governance_views import PNG
-from tests.yiling.seeding import FAST_HASHERS, seed
+from tests.yiling.seeding import FAST_HASHERS, demo_loaded
 from yiling.demo import DEMO_PASSWORD
 
 from .helpers import log_in
@@ -249,7 +249,7 @@ def shape_of(path: str) -> tuple:
 def test_no_portal_page_is_wider_than_a_phone_for_any_demo_role(live_server, browser, settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.DEBUG = True
-    seed()
+    demo_loaded()
     # The pages as in production: a page out of reach is the portal's own 404, not Django's debug page.
     settings.DEBUG = False
     urls = route_urls()

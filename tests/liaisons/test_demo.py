@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from liaisons.models import Deliberation, Demand, Liaison, State
-from tests.yiling.seeding import FAST_HASHERS
+from tests.yiling.seeding import FAST_HASHERS, demo_loaded
 from yiling.indicators import compute_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -26,7 +26,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
         transaction.atomic(),
     ):
-        call_command("seed_demo", stdout=StringIO())
+        demo_loaded()
         yield
         transaction.set_rollback(True)
 

@@ -28,6 +28,7 @@ from members.models import (
     VolunteerPost,
 )
 from organizations.models import Organization, Unit, UnitType
+from tests.yiling.seeding import demo_loaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -67,7 +68,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
     undone after it and every test starts from the freshly seeded district.
     """
     with django_db_blocker.unblock(), override_settings(DEBUG=True), transaction.atomic():
-        output = seed()  # DEBUG on: the demo accounts (and their groups) exist only then
+        output = demo_loaded()  # DEBUG on: the demo accounts (and their groups) exist only then
         yield output
         transaction.set_rollback(True)
 

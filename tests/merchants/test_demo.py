@@ -14,7 +14,7 @@ from django.urls import reverse
 from merchants import selectors
 from merchants.models import Feedback, Merchant, Rating, ServiceTeam
 from organizations.models import Role, RoleAssignment
-from tests.yiling.seeding import FAST_HASHERS, seed
+from tests.yiling.seeding import FAST_HASHERS, demo_loaded
 from yiling.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -27,7 +27,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
         transaction.atomic(),
     ):
-        yield seed()
+        yield demo_loaded()
         transaction.set_rollback(True)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from yiling.notices.models import Notice, Programme, Task
 
-from .seeding import FAST_HASHERS, seed
+from .seeding import FAST_HASHERS, demo_loaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -26,7 +26,7 @@ def run_notices(day: str) -> dict:
 def test_demo_has_a_programme_and_notices_and_a_second_run_creates_nothing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.DEBUG = True
-    seed()
+    demo_loaded()
     programme = Programme.objects.get()
     assert programme.status == Programme.Status.PUBLISHED
     today = timezone.localdate()

@@ -12,7 +12,7 @@ from django.test import override_settings
 from organizations.models import Organization, Unit, UnitType
 from yiling import demo
 
-from .seeding import FAST_HASHERS, counts_in, row_counts, seed
+from .seeding import FAST_HASHERS, counts_in, demo_loaded, row_counts, seed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -41,7 +41,7 @@ def _seeded_without_debug_once(django_db_setup, django_db_blocker):
         override_settings(DEBUG=False, PASSWORD_HASHERS=FAST_HASHERS),
         transaction.atomic(),
     ):
-        yield seed()
+        yield demo_loaded()
         transaction.set_rollback(True)
 
 

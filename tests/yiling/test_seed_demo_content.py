@@ -14,7 +14,7 @@ from django.urls import reverse
 from organizations.models import Organization, OrgKind, Role, RoleAssignment, Unit, UnitType
 from yiling import demo
 
-from .seeding import DEMO_USERNAMES, FAST_HASHERS, seed
+from .seeding import DEMO_USERNAMES, FAST_HASHERS, demo_loaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -36,7 +36,7 @@ def _seeded_once(django_db_setup, django_db_blocker):
         override_settings(DEBUG=True, PASSWORD_HASHERS=FAST_HASHERS),
         transaction.atomic(),
     ):
-        yield seed()
+        yield demo_loaded()
         transaction.set_rollback(True)
 
 
