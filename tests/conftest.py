@@ -104,8 +104,9 @@ def _require_marked_services(request: pytest.FixtureRequest) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the files holding a ``slow`` test first, keeping the order within each group.
 
-    `make test` hands whole files to its parallel workers in this order; a slow file handed out last
-    would leave one worker running it alone at the end.
+    In one process (PYTEST_WORKERS=0) that is the order they run in. Under `make test`, xdist hands
+    whole files out by their number of tests (its loadscope reorder), so the last files handed out
+    are small ones and the workers end together.
     """
     slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
     items.sort(key=lambda item: item.path not in slow)
