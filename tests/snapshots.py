@@ -47,10 +47,17 @@ def _copy_out(cursor, query: str) -> bytes:
         return b"".join(bytes(block) for block in copy)
 
 
-def written_once(key: Any, write: Callable[[], Any], *, copied: Callable[[Any], Any] = lambda r: r) -> Any:
+def written_once(
+    key: Any,
+    write: Callable[[], Any],
+    *,
+    remember: Callable[[Any], Any] = lambda result: result,
+    copied: Callable[[Any], Any] = lambda kept: kept,
+) -> Any:
     """``write()``'s result, with the rows it writes in the database. The first call for ``key`` in this
-    process calls it and copies out what it wrote; later calls copy those rows back and give
-    ``copied(result)``, unless the rows underneath have changed since (a flush renumbers content
+    process calls it and copies out what it wrote, keeping ``remember(result)`` (something the caller
+    cannot change: the result itself goes to the caller); later calls copy those rows back and give
+    ``copied(kept)``, unless the rows underneath have changed since (a flush renumbers content
     types and permissions), when ``write()`` runs again. Only on PostgreSQL, and only for a
     ``write`` that writes the same rows whenever it finds the same ones underneath."""
     if connection.vendor != "postgresql":
@@ -58,7 +65,7 @@ def written_once(key: Any, write: Callable[[], Any], *, copied: Callable[[Any], 
     quote = connection.ops.quote_name
     tables = _tables()
     if key in _TAKEN:
-        result, underneath, rows = _TAKEN[key]
+        kept, underneath, rows = _TAKEN[key]
         with connection.cursor() as cursor:
             now = _marks(cursor, tables)
         # Only onto exactly the rows it was written on: none of its own, nothing else.
@@ -68,7 +75,7 @@ def written_once(key: Any, write: Callable[[], Any], *, copied: Callable[[Any], 
                 for table, data in rows:
                     with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
                         copy.write(data)
-            return copied(result)
+            return copied(kept)
     with connection.cursor() as cursor:
         before = _marks(cursor, tables)
     result = write()
@@ -82,5 +89,5 @@ def written_once(key: Any, write: Callable[[], Any], *, copied: Callable[[Any], 
                 return result  # rows added beside others without a sequence: no copy of them
             where = f" WHERE {quote(pk)} > {int(before[table][1])}" if numbered else ""
             rows.append((table, _copy_out(cursor, f"SELECT * FROM {quote(table)}{where}")))
-    _TAKEN[key] = (result, {table: mark for table, mark in before.items() if mark[0]}, rows)
+    _TAKEN[key] = (remember(result), {table: mark for table, mark in before.items() if mark[0]}, rows)
     return result

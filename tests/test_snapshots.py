@@ -31,7 +31,7 @@ def test_a_district_copied_back_is_the_district_written():
 
     copied = district_tree()
 
-    assert copied["root"].pk == _TAKEN["district_tree"][0]["root"].pk  # copied back, not written
+    assert copied["root"].pk == _TAKEN["district_tree"][0]["root"][1]  # copied back, not written
     assert row_counts() == written
     assert {name: (type(n), n.name) for name, n in copied.items()} == {
         name: (type(n), n.name) for name, n in first.items()
@@ -55,3 +55,18 @@ def test_on_a_database_with_other_rows_the_district_is_written_again():
     assert set(again) == set(taken)
     assert all(again[name].pk != pk for name, (_, pk, _, _) in taken.items())
     assert Organization.objects.filter(depth=1).count() == 2
+
+
+def test_what_a_test_does_to_the_nodes_it_got_does_not_reach_the_next_copy():
+    _TAKEN.pop("district_tree", None)  # the next call writes for real and hands out its own dict
+    with transaction.atomic():
+        first = district_tree()
+        first["root"] = first["shop"]
+        first["extra"] = first["agency"]
+        first["comm_a"].name = "改过的名字"
+        transaction.set_rollback(True)
+
+    copied = district_tree()
+
+    assert copied["root"].name == "区委" and "extra" not in copied
+    assert copied["comm_a"].name == "甲社区党委"

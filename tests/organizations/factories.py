@@ -86,19 +86,24 @@ def district_tree():
     tested on rows of their own, and the database still refuses a bad row here.
     """
     with constraints_left_to_database():
-        return written_once("district_tree", _district_tree, copied=_fetched_again)
+        return written_once("district_tree", _district_tree, remember=_keys, copied=_fetched_again)
 
 
-def _fetched_again(tree: dict) -> dict:
+def _keys(tree: dict) -> dict[str, tuple[type, int]]:
+    """Each node's model and key (not the nodes: the test that got them may change them)."""
+    return {name: (type(node), node.pk) for name, node in tree.items()}
+
+
+def _fetched_again(keys: dict[str, tuple[type, int]]) -> dict:
     """The nodes of a district_tree() copied back (tests/snapshots.py), fetched as the services left
     them: each organization with its unit, each unit with its organization and parent."""
     orgs = Organization.objects.select_related("unit__organization", "unit__parent").in_bulk(
-        [node.pk for node in tree.values() if isinstance(node, Organization)]
+        [pk for model, pk in keys.values() if model is Organization]
     )
     units = Unit.objects.select_related("organization__unit", "parent").in_bulk(
-        [node.pk for node in tree.values() if isinstance(node, Unit)]
+        [pk for model, pk in keys.values() if model is Unit]
     )
-    return {name: (orgs if isinstance(node, Organization) else units)[node.pk] for name, node in tree.items()}
+    return {name: (orgs if model is Organization else units)[pk] for name, (model, pk) in keys.items()}
 
 
 def _district_tree():
