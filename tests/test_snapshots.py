@@ -37,7 +37,7 @@ def test_a_district_copied_back_is_the_district_written():
         name: (type(n), n.name) for name, n in first.items()
     }
     # As the services leave them: the tree's paths, each organization's unit, each unit's parent.
-    assert [o.name for o in Organization.get_tree()][:3] == ["区委", "甲街道党工委", "甲社区党委"]
+    assert [o.name for o in Organization.objects.get_tree()][:3] == ["区委", "甲街道党工委", "甲社区党委"]
     assert copied["compound_a"].unit.parent == copied["comm_a"].unit
     assert copied["bare_b"].organization == copied["comm_b"]
 
