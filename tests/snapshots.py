@@ -12,8 +12,8 @@ from typing import Any
 from django.apps import apps
 from django.db import connection, transaction
 
-#: What each helper wrote: its result, the rows it found underneath (content types, permissions), and
-#: its own rows by table.
+#: What each helper wrote: what it kept of its result, the rows it found underneath (content types,
+#: permissions), and its own rows by table.
 _TAKEN: dict[Any, tuple[Any, dict[str, tuple[int, int]], list[tuple[str, bytes]]]] = {}
 
 
@@ -64,20 +64,17 @@ def written_once(
         return write()
     quote = connection.ops.quote_name
     tables = _tables()
+    with connection.cursor() as cursor:
+        before = _marks(cursor, tables)
     if key in _TAKEN:
         kept, underneath, rows = _TAKEN[key]
-        with connection.cursor() as cursor:
-            now = _marks(cursor, tables)
         # Only onto exactly the rows it was written on: none of its own, nothing else.
-        still = {table: mark for table, mark in now.items() if mark[0]} == underneath
-        if still:
+        if {table: mark for table, mark in before.items() if mark[0]} == underneath:
             with transaction.atomic(), connection.cursor() as cursor:
                 for table, data in rows:
                     with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
                         copy.write(data)
             return copied(kept)
-    with connection.cursor() as cursor:
-        before = _marks(cursor, tables)
     result = write()
     rows = []
     with connection.cursor() as cursor:
