@@ -13,6 +13,7 @@ column, were an admin to offer one, is refused too.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import date
 from urllib.parse import urlencode
@@ -32,6 +33,7 @@ from organizations.models import Role
 from tests.members.factories import make_member
 from tests.organizations.factories import district_tree, grant_admin, user_with_role
 from tests.organizations.test_governance_admin import governance_of
+from tests.walks import REQUEST_LOGGERS, many_requests
 from yiling.admin import SpreadsheetAdminMixin, personal_fields, touches_personal_data
 
 pytestmark = pytest.mark.django_db
@@ -231,8 +233,10 @@ def logged_in(user) -> Client:
 def world(django_db_setup, django_db_blocker):
     """The district, the member on every kind of record, and the three admins' clients: made once for
     the module, in a transaction rolled back at its end. Each test runs in a savepoint inside it (the
-    ``django_db`` mark), so what a test writes is gone before the next."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    ``django_db`` mark), so what a test writes is gone before the next. The walk's thousands of
+    requests keep their sessions in cookies, load each admin's permissions once and log nothing
+    (``tests/walks.py``: what that leaves out, and where it is tested)."""
+    with django_db_blocker.unblock(), many_requests(), transaction.atomic():
         tree = district_tree()
         victim = make_victim(tree)
         yield {
@@ -489,6 +493,19 @@ def test_without_the_permission_a_filter_on_personal_data_is_a_400_that_tells_no
     assert matching.status_code == matching_nobody.status_code == 400
     assert matching.content == matching_nobody.content
     assert victim.id_number[:17] not in matching.content.decode()
+
+
+def test_a_refused_lookup_is_logged_without_the_value(masked_client, victim, caplog):
+    """The refusal is logged (the walk keeps these logs quiet), and the value asked for is not in it."""
+    for name in REQUEST_LOGGERS:
+        caplog.set_level(logging.INFO, logger=name)
+
+    response = masked_client.get(changelist_url(Member), {"phone__startswith": victim.phone})
+
+    assert response.status_code == 400
+    refusals = [r for r in caplog.records if r.name == "django.security.DisallowedModelAdminLookup"]
+    assert len(refusals) == 1 and "phone__startswith" in refusals[0].getMessage()
+    assert victim.phone not in caplog.text and victim.phone[:7] not in caplog.text
 
 
 @pytest.fixture

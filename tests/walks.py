@@ -1,0 +1,59 @@
+"""Walks: tests that send thousands of requests as a few fixed users to check one thing about every
+answer (the admin-lookup walk sends about 16,000).
+
+Most of each such request's time went to what the walk does not check: reading the session from
+the database, loading the user's permissions (these admins hold every one), and writing the
+refusal's log record with its traceback. :func:`many_requests` makes those cheap for the walk, and
+only for it; every request still passes the whole middleware stack, the views and the guard:
+
+- sessions are signed cookies, so a request reads no session row (how a session is kept is not
+  what a walk asks about; ``tests/yiling/test_login_lockout.py`` and the browser tests keep the
+  database sessions the portal uses);
+- each user's permission set is loaded once by Django's own backend and remembered for the walk
+  (a walk's users never change their permissions; ``has_perm`` is still asked every time);
+- the request and security loggers drop their records. What a refusal writes to the log, and that it
+  names no personal value, has its own test (``test_a_refused_lookup_is_logged_without_the_value``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from unittest import mock
+
+from django.contrib.auth.backends import ModelBackend
+from django.test import override_settings
+
+#: The loggers a refused or failed request writes to (django.request: "Bad Request: ...";
+#: django.security.*: the refusal itself, with its traceback).
+REQUEST_LOGGERS = ("django.request", "django.security")
+
+
+@contextmanager
+def many_requests() -> Iterator[None]:
+    """Signed-cookie sessions, permissions loaded once a user, and quiet request logs, until exit."""
+    remembered: dict[tuple[int, object], set[str]] = {}
+    load = ModelBackend.get_all_permissions
+
+    def get_all_permissions(backend, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return load(backend, user_obj, obj)
+        key = (user_obj.pk, obj)
+        if key not in remembered:
+            remembered[key] = load(backend, user_obj, obj)
+        return remembered[key]
+
+    loggers = [logging.getLogger(name) for name in REQUEST_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    with (
+        override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"),
+        mock.patch.object(ModelBackend, "get_all_permissions", get_all_permissions),
+    ):
+        for logger in loggers:
+            logger.setLevel(logging.CRITICAL + 1)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.setLevel(level)
