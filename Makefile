@@ -10,7 +10,8 @@ BOOTSTRAP_PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v pyth
 PYTEST_ARGS ?=
 # `make test` runs the suite in parallel (pytest-xdist), one worker per core, each with its own test
 # database (test_yiling_gw0, ...). A whole test file stays on one worker (--dist loadfile), so a
-# module-scoped seeded database is built once. PYTEST_WORKERS=0 runs in this process, as plain pytest.
+# module-scoped seeded database is built once; the files are handed out longest first, in the order
+# tests/conftest.py gives them (--no-loadscope-reorder). PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= auto
 # Directories Django's i18n commands must not walk into.
 I18N_IGNORE := --ignore=$(VENV) --ignore=staticfiles --ignore=media --ignore=node_modules
@@ -49,7 +50,7 @@ run: venv compilemessages ## Migrate, load the demo district and serve on http:/
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: venv compilemessages ## Run the test suite (extra pytest arguments: PYTEST_ARGS="-k tree -x")
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Benchmarks measure PostgreSQL, so they fail (REQUIRE_SERVICES=1) rather than skip without it; the
 # seed_demo benchmark loads the demo into an empty SQLite file of its own, as `make run` does.

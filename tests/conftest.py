@@ -101,15 +101,39 @@ def _require_marked_services(request: pytest.FixtureRequest) -> None:
                 _unavailable(reason)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the files holding a ``slow`` test first, keeping the order within each group.
+#: A file's expected length, for the order files are handed out in, counted in tests that use the
+#: database (about a tenth of a second each): a browser test drives Chromium through several pages
+#: (seconds), a file marked ``slow`` loads the whole demo district once, and a test without the
+#: database is too quick to count.
+BROWSER_TEST_WEIGHT = 30
+SLOW_FILE_WEIGHT = 100
 
-    In one process (PYTEST_WORKERS=0) that is the order they run in. Under `make test`, xdist hands
-    whole files out by their number of tests (its loadscope reorder), so the last files handed out
-    are small ones and the workers end together.
+
+def test_weight(item: pytest.Item) -> int:
+    if item.get_closest_marker("browser"):
+        return BROWSER_TEST_WEIGHT
+    return 1 if item.get_closest_marker("django_db") else 0
+
+
+def file_weight(items: list[pytest.Item]) -> int:
+    """A file's expected length, in tests that use the database."""
+    slow = any(item.get_closest_marker("slow") for item in items)
+    return sum(test_weight(item) for item in items) + (SLOW_FILE_WEIGHT if slow else 0)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest files first, keeping the order within each file.
+
+    Under `make test`, xdist hands whole files to the workers in this order (``--dist loadfile
+    --no-loadscope-reorder``): the longest ones are started early, one per worker, and the last ones
+    handed out are short, so the workers end together instead of one running a long file alone at
+    the end. In one process (PYTEST_WORKERS=0) it is simply the order they run in.
     """
-    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
-    items.sort(key=lambda item: item.path not in slow)
+    by_file: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(item.path, []).append(item)
+    weights = {path: file_weight(file_items) for path, file_items in by_file.items()}
+    items.sort(key=lambda item: -weights[item.path])
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -25,7 +25,7 @@ from yiling.demo import DEMO_PASSWORD
 
 from .helpers import log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 ROLES = ("district", "street", "community", "compound", "agency", "merchant", "market")

@@ -45,6 +45,8 @@ from tests.organizations.factories import district_tree
 from tests.organizations.test_import_compounds import compounds_csv, row_of
 from yiling.spreadsheets import ImportLimits, xlsx_rows
 
+pytestmark = pytest.mark.slow
+
 LIMITS = ImportLimits()
 MAX_MEGABYTES = 300
 MAX_SECONDS = 60
