@@ -271,6 +271,10 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # redis-py gives this logger an unfiltered handler of its own (to stderr) the first time a
+        # client subscribes (the Celery worker does), unless the logger exists already: here it does,
+        # and logs through the masking handlers above.
+        "push_response": {"level": "INFO", "propagate": True},
     },
 }
 # A Celery worker logs through the handlers above instead of replacing them with its own.

@@ -147,6 +147,17 @@ def test_every_handler_any_logger_reaches_masks():
     assert not unmasked
 
 
+def test_a_redis_subscription_adds_no_unmasked_handler():
+    """redis-py adds a stream handler of its own to its "push_response" logger when a client first
+    subscribes (the Celery worker's Redis transport does), unless that logger is configured already."""
+    import redis
+
+    redis.Redis.from_url("redis://127.0.0.1:1/0").pubsub()  # builds the subscription, connects nowhere
+
+    handlers = _real_handlers(logging.getLogger("push_response"))
+    assert handlers and all(any(isinstance(f, RedactingFilter) for f in h.filters) for h in handlers)
+
+
 def test_application_log_lines_come_out_masked():
     with written("members.roster") as out:
         logging.getLogger("members.roster").warning(
