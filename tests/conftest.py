@@ -72,17 +72,23 @@ def redis_missing() -> str | None:
     return None
 
 
+#: Debian's Chromium builds, lightest first: the headless shell (package chromium-headless-shell, what
+#: Playwright itself runs headless) spends about a third less CPU a page than the full browser.
+CHROMIUM_BUILDS = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
+
+
 @functools.cache
 def find_chromium() -> str | None:
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium")
+    for path in CHROMIUM_BUILDS:
+        if Path(path).exists():
+            return path
+    return shutil.which("chromium-headless-shell") or shutil.which("chromium")
 
 
 @functools.cache
 def browser_missing() -> str | None:
     if find_chromium() is None:
-        return "Chromium not found: install it (Debian: apt-get install chromium fonts-noto-cjk)"
+        return "Chromium not found: install it (Debian: apt-get install chromium-headless-shell fonts-noto-cjk)"
     if importlib.util.find_spec("playwright") is None:
         return "Playwright not importable: pip install -r requirements-dev.txt"
     return None
