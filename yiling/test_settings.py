@@ -19,8 +19,3 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each parallel test worker (pytest-xdist) its own cache keys in the shared Redis, so one worker's
 # cached pages never answer the other's requests, and a worker can forget its own.
 CACHES["default"]["KEY_PREFIX"] = f"yiling-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
-
-# A test database is thrown away after the run: PostgreSQL need not wait for each commit to reach
-# the disk (synchronous_commit off; a crash could lose the last commits, never corrupt the database).
-if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
