@@ -532,13 +532,16 @@ class FundAllocationAdmin(RecordedOnlyMixin, GovernanceAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         # Spent and balance of every row in the page's one query; the organization for the
-        # allocation's name in autocomplete answers too.
+        # allocation's name in autocomplete answers too. The sum groups the rows, and a grouped query
+        # keeps no Meta.ordering: the model's order is asked for again, so that the autocomplete's
+        # pages never shift.
         return (
             super()
             .get_queryset(request)
             .select_related(*self.list_select_related)
             .annotate(spent=Coalesce(Sum("expenses__amount"), ZERO, output_field=MONEY))
             .annotate(balance=ExpressionWrapper(F("amount") - F("spent"), output_field=MONEY))
+            .order_by(*FundAllocation._meta.ordering)
         )
 
     @admin.display(description=_("spent (yuan)"), ordering="spent")
