@@ -151,6 +151,53 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 
 @pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest, django_db_setup: None):
+    """pytest-django's live server, answering one request at a time on one database connection kept
+    for the session (Django's own live server opens a thread, and with it a new PostgreSQL
+    connection with cold caches, for every request: about 7 ms more a page). A browser test waits for
+    each page anyway; the answer sends ``Connection: close``, so Chromium never waits on a kept-alive
+    socket, and the connection is closed when the server stops, before the test database goes."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread = _one_at_a_time(server.thread)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _one_at_a_time(thread):
+    """The same live server thread, serving from a single-threaded server on a kept connection."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    # As the tests' own connections have them: the test databases' names.
+    test_databases = {alias: connections[alias].settings_dict for alias in connections}
+
+    class SingleThreadedServer(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    class KeptConnectionThread(LiveServerThread):
+        server_class = SingleThreadedServer
+
+        def run(self):
+            # The portal closes its connection when a request ends (CONN_MAX_AGE 0): this thread's
+            # own connections keep theirs open (LiveServerThread.run closes them when it stops).
+            for alias, settings_dict in test_databases.items():
+                connection = connections.create_connection(alias)
+                connection.settings_dict = {**settings_dict, "CONN_MAX_AGE": None}
+                connections[alias] = connection
+            super().run()
+
+    return KeptConnectionThread(
+        thread.host, thread.static_handler, connections_override=thread.connections_override, port=thread.port
+    )
+
+
+@pytest.fixture(scope="session")
 def chromium_path() -> str:
     reason = browser_missing()
     if reason:
