@@ -115,7 +115,7 @@ BROWSER_TEST_WEIGHT = 30
 SLOW_FILE_WEIGHT = 100
 
 
-def test_weight(item: pytest.Item) -> int:
+def weight_of(item: pytest.Item) -> int:
     if item.get_closest_marker("browser"):
         return BROWSER_TEST_WEIGHT
     return 1 if item.get_closest_marker("django_db") else 0
@@ -124,7 +124,7 @@ def test_weight(item: pytest.Item) -> int:
 def file_weight(items: list[pytest.Item]) -> int:
     """A file's expected length, in tests that use the database."""
     slow = any(item.get_closest_marker("slow") for item in items)
-    return sum(test_weight(item) for item in items) + (SLOW_FILE_WEIGHT if slow else 0)
+    return sum(weight_of(item) for item in items) + (SLOW_FILE_WEIGHT if slow else 0)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

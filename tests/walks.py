@@ -33,16 +33,15 @@ REQUEST_LOGGERS = ("django.request", "django.security")
 @contextmanager
 def many_requests() -> Iterator[None]:
     """Signed-cookie sessions, permissions loaded once a user, and quiet request logs, until exit."""
-    remembered: dict[tuple[int, object], set[str]] = {}
+    remembered: dict[int, set[str]] = {}
     load = ModelBackend.get_all_permissions
 
     def get_all_permissions(backend, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return load(backend, user_obj, obj)
-        key = (user_obj.pk, obj)
-        if key not in remembered:
-            remembered[key] = load(backend, user_obj, obj)
-        return remembered[key]
+        if user_obj.pk not in remembered:
+            remembered[user_obj.pk] = load(backend, user_obj)
+        return remembered[user_obj.pk]
 
     loggers = [logging.getLogger(name) for name in REQUEST_LOGGERS]
     levels = [logger.level for logger in loggers]
