@@ -210,11 +210,16 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def browser(chromium_path: str) -> Iterator[Browser]:
     """One headless Debian Chromium for the whole session (Playwright's own download is not used)."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         yield browser
+        # While Playwright's event loop runs in this thread, Django's connections live in that loop's
+        # context (asgiref's thread-critical Local), apart from the ones opened before it started:
+        # close them here, or the test database cannot be dropped at the end of the session.
+        connections.close_all()
         browser.close()
 
 
