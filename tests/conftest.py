@@ -151,6 +151,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """pytest-django's test database, and its freshly migrated rows kept aside: a transactional
+    test's flush writes them again under new keys, and they are put back under their first ones
+    (tests/snapshots.py), so the copies of the demo and the small district still fit after it."""
+    from django.test import TransactionTestCase
+
+    from tests import snapshots
+
+    with django_db_blocker.unblock():
+        snapshots.baseline_taken()
+    flush = TransactionTestCase._fixture_teardown
+
+    def flushed_to_the_baseline(self) -> None:
+        flush(self)
+        snapshots.baseline_restored()
+
+    TransactionTestCase._fixture_teardown = flushed_to_the_baseline  # type: ignore[method-assign]
+    yield
+    TransactionTestCase._fixture_teardown = flush  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest, django_db_setup: None):
     """pytest-django's live server, answering one request at a time on one database connection kept
     for the session (Django's own live server opens a thread, and with it a new PostgreSQL

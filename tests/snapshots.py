@@ -1,20 +1,29 @@
 """Rows a test helper wrote, copied out once per worker process and copied back instead of writing
 them again (PostgreSQL's COPY, in one transaction, with the same keys, which the sequences have long
 passed). For helpers that build the same rows every time: seed_demo, the small district of the tests.
+
+A copy fits only onto the rows it was written on. The rows ``migrate`` leaves (content types,
+permissions, the beat schedules) are written again by every flush of a transactional test, under new
+keys; :func:`baseline_restored` puts the first ones back after each flush, so a copy taken before a
+browser test still fits after it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Model
 
 #: What each helper wrote: what it kept of its result, the rows it found underneath (content types,
 #: permissions), and its own rows by table.
 _TAKEN: dict[Any, tuple[Any, dict[str, tuple[int, int]], list[tuple[str, bytes]]]] = {}
+#: The rows of the freshly migrated test database: their marks, and the rows by table.
+_BASELINE: list[tuple[dict[str, tuple[int, int]], list[tuple[str, bytes]]]] = []
 
 
 @functools.cache
@@ -88,3 +97,104 @@ def written_once(
             rows.append((table, _copy_out(cursor, f"SELECT * FROM {quote(table)}{where}")))
     _TAKEN[key] = (remember(result), {table: mark for table, mark in before.items() if mark[0]}, rows)
     return result
+
+
+class Kept(NamedTuple):
+    """A model instance, as :func:`keys_of` keeps it."""
+
+    model: type[Model]
+    pk: Any
+
+
+def keys_of(result: Any) -> Any:
+    """``result`` with each model instance in it (in dicts and lists, at any depth) replaced by its
+    model and key: what :func:`written_once` keeps of a helper's rows (not the instances, which the
+    test that got them may change)."""
+    if isinstance(result, Model):
+        return Kept(type(result), result.pk)
+    if isinstance(result, dict):
+        return {name: keys_of(value) for name, value in result.items()}
+    if isinstance(result, list | tuple):
+        return type(result)(keys_of(value) for value in result)
+    return result
+
+
+def fetched_again(kept: Any, related: dict[type[Model], tuple[str, ...]] | None = None) -> Any:
+    """The instances :func:`keys_of` kept, fetched again from the rows copied back, one query a
+    model; ``related`` names what to fetch with each model (as the helper left it in its instances)."""
+    wanted: dict[type[Model], set[Any]] = {}
+
+    def collect(value: Any) -> None:
+        if isinstance(value, Kept):
+            wanted.setdefault(value.model, set()).add(value.pk)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                collect(item)
+
+    collect(kept)
+    fetched = {
+        model: model._default_manager.select_related(*(related or {}).get(model, ())).in_bulk(keys)
+        for model, keys in wanted.items()
+    }
+
+    def rebuilt(value: Any) -> Any:
+        if isinstance(value, Kept):
+            return fetched[value.model][value.pk]
+        if isinstance(value, dict):
+            return {name: rebuilt(item) for name, item in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(rebuilt(item) for item in value)
+        return value
+
+    return rebuilt(kept)
+
+
+def baseline_taken() -> None:
+    """Copy out the rows of the freshly migrated database (once per process, on PostgreSQL)."""
+    if connection.vendor != "postgresql" or _BASELINE:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        marks = {table: mark for table, mark in _marks(cursor, _tables()).items() if mark[0]}
+        rows = [(table, _copy_out(cursor, f"SELECT * FROM {quote(table)}")) for table in sorted(marks)]
+    _BASELINE.append((marks, rows))
+
+
+def baseline_restored() -> None:
+    """After a flush: the rows of the freshly migrated database under their first keys, in place of
+    the same rows the flush's post_migrate wrote again under new ones. Only when those are all the
+    database holds, table for table; otherwise the database is left as the flush left it."""
+    if connection.vendor != "postgresql" or not _BASELINE:
+        return
+    from django.contrib.contenttypes.models import ContentType
+
+    marks, rows = _BASELINE[0]
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        now = {table: mark for table, mark in _marks(cursor, _tables()).items() if mark[0]}
+        counts = {table: count for table, (count, _highest) in now.items()}
+        if now == marks or counts != {table: count for table, (count, _highest) in marks.items()}:
+            return
+        for table, _data in rows:
+            cursor.execute(f"DELETE FROM {quote(table)}")
+        for table, data in rows:
+            with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(data)
+    ContentType.objects.clear_cache()
+
+
+def forget_cached_pages() -> None:
+    """Copied rows keep the first write's keys and board codes: a page an earlier test cached under
+    one (of rows since rolled back) must not answer for them. Only this worker's keys (test_settings
+    gives each worker its own prefix): the other worker's warm pages stay warm."""
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is None:
+        cache.clear()  # this process's memory
+        return
+    client = client_of(None, write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)

@@ -1,14 +1,20 @@
 import pytest
 
 from organizations.models import Role
-from tests.organizations.factories import district_tree, user_with_role
+from tests.organizations.factories import TREE_RELATED, district_tree, user_with_role
+from tests.snapshots import fetched_again, forget_cached_pages, keys_of, written_once
 
 from .factories import make_market, make_merchant
 
 
 @pytest.fixture
 def market(db):
-    """A district tree with two markets in street A and one in street B, each with merchants."""
+    """A district tree with two markets in street A and one in street B, each with merchants: written
+    once per worker and copied back afterwards (tests/snapshots.py)."""
+    return written_once("merchants_market", _market, remember=keys_of, copied=_copied)
+
+
+def _market() -> dict:
     tree = district_tree()
     tree["market_a"] = make_market(tree["street_a"], name="甲市场党总支")
     tree["market_a2"] = make_market(tree["street_a"], name="甲二市场党总支")
@@ -20,3 +26,8 @@ def market(db):
     tree["merchant_user"] = user_with_role(Role.MERCHANT, unit=tree["m_a"].shop)
     tree["street_user"] = user_with_role(Role.STREET_STAFF, organization=tree["street_a"])
     return tree
+
+
+def _copied(kept: dict) -> dict:
+    forget_cached_pages()  # the copied merchants keep their board codes
+    return fetched_again(kept, TREE_RELATED)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 
 from organizations import services
 from organizations.models import Organization, OrgKind, Role, Unit, UnitType
-from tests.snapshots import written_once
+from tests.snapshots import fetched_again, keys_of, written_once
 from yiling.validation import constraints_left_to_database
 
 _seq = itertools.count(1)
@@ -86,24 +86,17 @@ def district_tree():
     tested on rows of their own, and the database still refuses a bad row here.
     """
     with constraints_left_to_database():
-        return written_once("district_tree", _district_tree, remember=_keys, copied=_fetched_again)
+        return written_once("district_tree", _district_tree, remember=keys_of, copied=_fetched_again)
 
 
-def _keys(tree: dict) -> dict[str, tuple[type, int]]:
-    """Each node's model and key (not the nodes: the test that got them may change them)."""
-    return {name: (type(node), node.pk) for name, node in tree.items()}
+#: What a district_tree()'s nodes come with, as the services leave them: each organization with its
+#: unit, each unit with its organization and parent.
+TREE_RELATED = {Organization: ("unit__organization", "unit__parent"), Unit: ("organization__unit", "parent")}
 
 
-def _fetched_again(keys: dict[str, tuple[type, int]]) -> dict:
-    """The nodes of a district_tree() copied back (tests/snapshots.py), fetched as the services left
-    them: each organization with its unit, each unit with its organization and parent."""
-    orgs = Organization.objects.select_related("unit__organization", "unit__parent").in_bulk(
-        [pk for model, pk in keys.values() if model is Organization]
-    )
-    units = Unit.objects.select_related("organization__unit", "parent").in_bulk(
-        [pk for model, pk in keys.values() if model is Unit]
-    )
-    return {name: (orgs if model is Organization else units)[pk] for name, (model, pk) in keys.items()}
+def _fetched_again(kept: dict) -> dict:
+    """The nodes of a district_tree() copied back (tests/snapshots.py), fetched as the services left them."""
+    return fetched_again(kept, TREE_RELATED)
 
 
 def _district_tree():

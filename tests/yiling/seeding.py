@@ -7,10 +7,9 @@ from io import StringIO
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 
-from tests.snapshots import written_once
+from tests.snapshots import forget_cached_pages, written_once
 
 DEMO_USERNAMES = {"district", "street", "community", "compound", "agency", "merchant"}
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -46,22 +45,8 @@ def demo_loaded(*args: str) -> str:
     copied back afterwards (tests/snapshots.py). The tests of seed_demo itself call seed()."""
 
     def copied(output: str) -> str:
-        _forget_cached_pages()
+        forget_cached_pages()
         return output
 
     key = ("seed_demo", settings.DEBUG, tuple(settings.PASSWORD_HASHERS), args)
     return written_once(key, lambda: seed(*args), copied=copied)
-
-
-def _forget_cached_pages() -> None:
-    """The copied rows keep the first seed's board codes: a page an earlier test cached under one
-    (of rows since rolled back) must not answer for them. Only this worker's keys (test_settings
-    gives each worker its own prefix): the other worker's warm pages stay warm."""
-    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
-    if client_of is None:
-        cache.clear()  # this process's memory
-        return
-    client = client_of(None, write=True)
-    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
-    if keys:
-        client.delete(*keys)
