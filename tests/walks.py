@@ -2,15 +2,18 @@
 answer (the admin-lookup walk sends about 16,000).
 
 Most of each such request's time went to what the walk does not check: reading the session from
-the database, loading the user's permissions (these admins hold every one), and writing the
-refusal's log record with its traceback. :func:`many_requests` makes those cheap for the walk, and
-only for it; every request still passes the whole middleware stack, the views and the guard:
+the database, loading the user, their role assignments and their permissions again, and writing
+the refusal's log record with its traceback. :func:`many_requests` makes those cheap for the walk,
+and only for it; every request still passes the whole middleware stack, the views and the guard:
 
 - sessions are signed cookies, so a request reads no session row (how a session is kept is not
   what a walk asks about; ``tests/yiling/test_login_lockout.py`` and the browser tests keep the
   database sessions the portal uses);
-- each user's permission set is loaded once by Django's own backend and remembered for the walk
-  (a walk's users never change their permissions; ``has_perm`` is still asked every time);
+- each user is loaded once by Django's own backend and the same user object answers for them on
+  every later request, so what the portal reads once per request and keeps on the user (their role
+  assignments, ``yiling.scoping.assignments_of``; their permissions, Django's own ``_perm_cache``)
+  is read once for the walk (a walk's users never change their roles or permissions; ``has_perm``
+  and the scoping rule are still asked every time). Every other test loads them per request;
 - the request and security loggers drop their records. What a refusal writes to the log, and that it
   names no personal value, has its own test (``test_a_refused_lookup_is_logged_without_the_value``).
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from unittest import mock
 
 from django.contrib.auth.backends import ModelBackend
@@ -32,22 +36,20 @@ REQUEST_LOGGERS = ("django.request", "django.security")
 
 @contextmanager
 def many_requests() -> Iterator[None]:
-    """Signed-cookie sessions, permissions loaded once a user, and quiet request logs, until exit."""
-    remembered: dict[int, set[str]] = {}
-    load = ModelBackend.get_all_permissions
+    """Signed-cookie sessions, each user loaded once, and quiet request logs, until exit."""
+    loaded: dict[Any, Any] = {}
+    load = ModelBackend.get_user
 
-    def get_all_permissions(backend, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return load(backend, user_obj, obj)
-        if user_obj.pk not in remembered:
-            remembered[user_obj.pk] = load(backend, user_obj)
-        return remembered[user_obj.pk]
+    def get_user(backend, user_id):
+        if user_id not in loaded:
+            loaded[user_id] = load(backend, user_id)
+        return loaded[user_id]
 
     loggers = [logging.getLogger(name) for name in REQUEST_LOGGERS]
     levels = [logger.level for logger in loggers]
     with (
         override_settings(SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies"),
-        mock.patch.object(ModelBackend, "get_all_permissions", get_all_permissions),
+        mock.patch.object(ModelBackend, "get_user", get_user),
     ):
         for logger in loggers:
             logger.setLevel(logging.CRITICAL + 1)

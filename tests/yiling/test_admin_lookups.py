@@ -234,8 +234,8 @@ def world(django_db_setup, django_db_blocker):
     """The district, the member on every kind of record, and the three admins' clients: made once for
     the module, in a transaction rolled back at its end. Each test runs in a savepoint inside it (the
     ``django_db`` mark), so what a test writes is gone before the next. The walk's thousands of
-    requests keep their sessions in cookies, load each admin's permissions once and log nothing
-    (``tests/walks.py``: what that leaves out, and where it is tested)."""
+    requests keep their sessions in cookies, load each admin (with their roles and permissions) once
+    and log nothing (``tests/walks.py``: what that leaves out, and where it is tested)."""
     with django_db_blocker.unblock(), many_requests(), transaction.atomic():
         tree = district_tree()
         victim = make_victim(tree)
