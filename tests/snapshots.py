@@ -1,6 +1,8 @@
 """Rows a test helper wrote, copied out once per worker process and copied back instead of writing
 them again (PostgreSQL's COPY, in one transaction, with the same keys, which the sequences have long
-passed). For helpers that build the same rows every time: seed_demo, the small district of the tests.
+passed). For helpers that build the same rows every time: seed_demo, the small district of the tests,
+the park, liaison and market fixtures; :func:`keys_of` and :func:`fetched_again` keep and fetch again
+the model instances such a helper hands out.
 
 A copy fits only onto the rows it was written on. The rows ``migrate`` leaves (content types,
 permissions, the beat schedules) are written again by every flush of a transactional test, under new
