@@ -175,10 +175,10 @@ def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest, django_db_setup: None):
     """pytest-django's live server, answering one request at a time on one database connection kept
-    for the session (Django's own live server opens a thread, and with it a new PostgreSQL
-    connection with cold caches, for every request: about 7 ms more a page). A browser test waits for
-    each page anyway; the answer sends ``Connection: close``, so Chromium never waits on a kept-alive
-    socket, and the connection is closed when the server stops, before the test database goes."""
+    for the session (Django's own live server opens a new PostgreSQL connection, with cold caches,
+    for every request: about 7 ms more a page). Each browser connection is still read in a thread of
+    its own, so a socket Chromium opens ahead and leaves idle never holds up the others. The kept
+    connection is closed when the server stops, before the test database goes."""
     from pytest_django.live_server_helper import LiveServer
 
     addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
@@ -190,29 +190,64 @@ def live_server(request: pytest.FixtureRequest, django_db_setup: None):
 
 
 def _one_at_a_time(thread):
-    """The same live server thread, serving from a single-threaded server on a kept connection."""
-    from django.core.servers.basehttp import WSGIServer
+    """The same live server thread, answering one request at a time on kept connections."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
     from django.db import connections
     from django.test.testcases import LiveServerThread
 
     # As the tests' own connections have them: the test databases' names.
     test_databases = {alias: connections[alias].settings_dict for alias in connections}
+    kept: dict = {}
 
-    class SingleThreadedServer(WSGIServer):
+    class OneAtATimeServer(ThreadedWSGIServer):
+        """Reads each browser connection in its own thread; answers under one lock, on the kept
+        database connections, with the whole body (so the lock is never held while a socket waits)."""
+
+        answering = threading.Lock()
+
         def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, **kwargs)
+            super().__init__(*args, connections_override=connections_override, **kwargs)
+
+        def set_app(self, application):
+            def one_at_a_time(environ, start_response):
+                with self.answering:
+                    response = application(environ, start_response)
+                    try:
+                        body = b"".join(response)
+                    finally:
+                        if hasattr(response, "close"):
+                            response.close()  # request_finished, while the lock is held
+                return [body]
+
+            super().set_app(one_at_a_time)
+
+        def process_request_thread(self, request, client_address):
+            for alias, connection in kept.items():
+                connections[alias] = connection
+            super().process_request_thread(request, client_address)
+
+        def _close_connections(self):
+            pass  # the kept connections stay open until the server stops
 
     class KeptConnectionThread(LiveServerThread):
-        server_class = SingleThreadedServer
+        server_class = OneAtATimeServer
 
         def run(self):
-            # The portal closes its connection when a request ends (CONN_MAX_AGE 0): this thread's
-            # own connections keep theirs open (LiveServerThread.run closes them when it stops).
+            # The portal closes its connection when a request ends (CONN_MAX_AGE 0): these keep
+            # theirs open, shared by the request threads (LiveServerThread.run closes them when it
+            # stops).
             for alias, settings_dict in test_databases.items():
                 connection = connections.create_connection(alias)
                 connection.settings_dict = {**settings_dict, "CONN_MAX_AGE": None}
-                connections[alias] = connection
-            super().run()
+                connection.inc_thread_sharing()
+                connections[alias] = kept[alias] = connection
+            try:
+                super().run()
+            finally:
+                for connection in kept.values():
+                    connection.dec_thread_sharing()
 
     return KeptConnectionThread(
         thread.host, thread.static_handler, connections_override=thread.connections_override, port=thread.port
