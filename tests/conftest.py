@@ -150,6 +150,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     return report
 
 
+@pytest.fixture(autouse=True)
+def _module_dates_of_today(request: pytest.FixtureRequest) -> None:
+    """A test module's ``TODAY`` and ``YEAR`` (``timezone.localdate()`` and its year, which the
+    notices and governance tests keep as module constants) are those of the day the test runs, not
+    of the day the module was imported: a run that crosses midnight in Yiling (16:00 UTC) would
+    otherwise compare yesterday's date with the one the portal writes today."""
+    from django.utils import timezone
+
+    module = getattr(request, "module", None)
+    if module is not None and hasattr(module, "TODAY"):
+        module.TODAY = timezone.localdate()
+    if module is not None and hasattr(module, "YEAR"):
+        module.YEAR = timezone.localdate().year
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
     """pytest-django's test database, and its freshly migrated rows kept aside: a transactional

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import date
 from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 #: What each helper wrote: what it kept of its result, the rows it found underneath (content types,
 #: permissions), and its own rows by table.
-_TAKEN: dict[Any, tuple[Any, dict[str, tuple[int, int]], list[tuple[str, bytes]]]] = {}
+_TAKEN: dict[Any, tuple[Any, dict[str, tuple[int, int]], list[tuple[str, bytes]], date]] = {}
 #: The rows of the freshly migrated test database: their marks, and the rows by table.
 _BASELINE: list[tuple[dict[str, tuple[int, int]], list[tuple[str, bytes]]]] = []
 
@@ -69,18 +71,20 @@ def written_once(
     process calls it and copies out what it wrote, keeping ``remember(result)`` (something the caller
     cannot change: the result itself goes to the caller); later calls copy those rows back and give
     ``copied(kept)``, unless the rows underneath have changed since (a flush renumbers content
-    types and permissions), when ``write()`` runs again. Only on PostgreSQL, and only for a
-    ``write`` that writes the same rows whenever it finds the same ones underneath."""
+    types and permissions) or the day has (a helper's dates count from today, in Yiling's time), when
+    ``write()`` runs again. Only on PostgreSQL, and only for a ``write`` that writes the same rows
+    whenever it finds the same ones underneath on the same day."""
     if connection.vendor != "postgresql":
         return write()
     quote = connection.ops.quote_name
     tables = _tables()
     with connection.cursor() as cursor:
         before = _marks(cursor, tables)
+    today = timezone.localdate()
     if key in _TAKEN:
-        kept, underneath, rows = _TAKEN[key]
+        kept, underneath, rows, day = _TAKEN[key]
         # Only onto exactly the rows it was written on: none of its own, nothing else.
-        if {table: mark for table, mark in before.items() if mark[0]} == underneath:
+        if day == today and {table: mark for table, mark in before.items() if mark[0]} == underneath:
             with transaction.atomic(), connection.cursor() as cursor:
                 for table, data in rows:
                     with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
@@ -97,7 +101,7 @@ def written_once(
                 return result  # rows added beside others without a sequence: no copy of them
             where = f" WHERE {quote(pk)} > {int(before[table][1])}" if numbered else ""
             rows.append((table, _copy_out(cursor, f"SELECT * FROM {quote(table)}{where}")))
-    _TAKEN[key] = (remember(result), {table: mark for table, mark in before.items() if mark[0]}, rows)
+    _TAKEN[key] = (remember(result), {table: mark for table, mark in before.items() if mark[0]}, rows, today)
     return result
 
 

@@ -117,3 +117,21 @@ def test_a_transactional_test_ends_with_the_rows_migrate_left_under_their_first_
 
     assert not Organization.objects.exists()
     assert keyed_rows() == before
+
+
+def test_on_another_day_the_district_is_written_again(monkeypatch):
+    """A helper's dates count from today: a run that crosses midnight in Yiling writes afresh."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with transaction.atomic():
+        taken = nodes(district_tree())
+        transaction.set_rollback(True)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr("tests.snapshots.timezone.localdate", lambda: tomorrow)
+
+    again = district_tree()
+
+    assert all(again[name].pk != pk for name, (_, pk, _, _) in taken.items())
+    assert _TAKEN["district_tree"][3] == tomorrow
