@@ -222,9 +222,6 @@ def _one_at_a_time(thread):
 
         answering = threading.Lock()
 
-        def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, connections_override=connections_override, **kwargs)
-
         def set_app(self, application):
             def one_at_a_time(environ, start_response):
                 with self.answering:
