@@ -958,12 +958,17 @@ class SheetImport:
             row.bad = True
         order = self.columns.get(attr, len(self.headers) + attr)
         self.problem_count += 1
-        # Only the first problems are kept: a file of a million bad cells must not fill the memory.
-        item = (-line, -order, -self.problem_count, RowProblem(line, self.column(attr), redact(str(reason))))
+        # Only the first problems are kept: a file of a million bad cells must not fill the memory,
+        # and a problem that is only counted is not written out (its count is unique, so the order
+        # is decided before the problem itself is compared).
+        key = (-line, -order, -self.problem_count)
         if len(self.problems) < self.max_problems:
-            heapq.heappush(self.problems, item)
-        elif item > self.problems[0]:
-            heapq.heapreplace(self.problems, item)
+            heapq.heappush(self.problems, (*key, self._described(line, attr, reason)))
+        elif key > self.problems[0][:3]:
+            heapq.heapreplace(self.problems, (*key, self._described(line, attr, reason)))
+
+    def _described(self, line: int, attr: int, reason: str) -> RowProblem:
+        return RowProblem(line, self.column(attr), redact(str(reason)))
 
     def service_problem(self, row: Row, exc: ValidationError, columns: dict[str, int], fallback: int) -> None:
         """What a service refused for ``row``, each message in the column of the field it names

@@ -516,6 +516,34 @@ def test_the_first_200_problems_are_listed_and_the_rest_counted(tree, tmp_path):
     assert Member.objects.count() == 0
 
 
+def test_the_problems_kept_are_the_first_in_the_file_whatever_order_they_are_found_in(monkeypatch):
+    """An importer may find a problem after ones further down the file (a check across rows): the
+    200 listed are still the first by row and column, the rest counted, and only those 200 are
+    written out (masked: ``redact``), not every problem of a file that has half a million."""
+    from yiling import spreadsheets
+
+    described = []
+    redact = spreadsheets.redact
+    monkeypatch.setattr(spreadsheets, "redact", lambda text: described.append(text) or redact(text))
+
+    class Sheet(spreadsheets.SheetImport):
+        headers = {0: "姓名", 1: "电话"}
+        header_by_key = {"姓名": 0, "电话": 1}
+
+    sheet = Sheet(user=None)
+    sheet.columns = {0: 0, 1: 1}
+    found = [(line, attr) for line in range(3, 1003) for attr in (1, 0)]
+    for line, attr in [*reversed(found[:300]), *found[300:]]:
+        sheet.problem(line, attr, f"第{line}行 13912345678")
+    result = sheet.finish(spreadsheets.ImportResult())
+
+    first = sorted(found)[:200]  # by row, then by column (姓名 is the file's first)
+    assert [(p.row, p.column) for p in result.problems] == [(line, Sheet.headers[attr]) for line, attr in first]
+    assert result.more_problems == len(found) - 200
+    assert result.problems[0].reason == "第3行 139****5678"
+    assert len(described) <= 300  # each problem that was among the first 200 when it was found
+
+
 @pytest.mark.django_db
 def test_the_preview_lists_200_problems_and_counts_the_rest(tree, tmp_path, import_dirs, superuser_client):
     rows = [person(tree["comm_a"], n, 入党日期=f"第{n}天") for n in range(250)]
