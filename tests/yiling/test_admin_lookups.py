@@ -20,10 +20,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Model
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import NoReverseMatch, reverse
 
 from members import services as member_services
@@ -243,7 +244,8 @@ def world(django_db_setup, django_db_blocker):
             "tree": tree,
             "victim": victim,
             # Street staff, with every admin permission but the personal-data one.
-            "masked": logged_in(admin_of_everything(Role.STREET_STAFF, tree["street_a"], full=False)),
+            "masked": logged_in(masked := admin_of_everything(Role.STREET_STAFF, tree["street_a"], full=False)),
+            "masked_user": masked,
             "masked_district": logged_in(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=False)),
             "full": logged_in(admin_of_everything(Role.DISTRICT_STAFF, tree["root"], full=True)),
         }
@@ -264,6 +266,12 @@ def victim(world) -> Member:
 def masked_client(world) -> Client:
     """Street staff, with every admin permission but the personal-data one."""
     return world["masked"]
+
+
+@pytest.fixture
+def masked_user(world):
+    """The street staff member behind ``masked_client``."""
+    return world["masked_user"]
 
 
 @pytest.fixture
@@ -305,6 +313,20 @@ def refused_or_unchanged(client: Client, url: str, baseline: tuple[int, str], pa
     if answer[0] == 400 or answer == baseline:
         return None
     return params, answer[0]
+
+
+def honoured_ordering(model_admin, user, url: str, order: str) -> list | None:
+    """What the changelist of ``url?o=order`` sorts ``user``'s rows by, or None when it refuses (the
+    400 above). Its rows are read in that order; the page around them is not rendered, as the walk
+    asks only what the rows are sorted by (644 column orderings, about 25 ms a rendered page)."""
+    request = RequestFactory().get(url, {"o": order})
+    request.user = user
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+    except DisallowedModelAdminLookup:
+        return None
+    list(changelist.result_list)
+    return changelist.get_ordering(request, changelist.root_queryset)
 
 
 # --- the guard's reading of paths ------------------------------------------------------------------
@@ -376,7 +398,7 @@ def test_no_changelist_filters_on_personal_data(masked_client, victim, item):
 
 
 @pytest.mark.parametrize("item", GUARDED, ids=admin_id)
-def test_no_changelist_ordering_or_search_on_personal_data(masked_client, victim, item):
+def test_no_changelist_ordering_or_search_on_personal_data(masked_client, masked_user, victim, item):
     model, model_admin = item
     url = changelist_url(model)
     baseline = shown(masked_client.get(url))
@@ -390,11 +412,9 @@ def test_no_changelist_ordering_or_search_on_personal_data(masked_client, victim
         leaks.append(refused_or_unchanged(masked_client, url, baseline, {"_to_field": path, "_popup": "1"}))
     for column in range(columns):
         for order in (str(column), f"-{column}"):
-            response = masked_client.get(url, {"o": order})
-            if response.status_code != 400:
-                # An ordering that was honoured sorts by something other than personal data.
-                changelist = response.context["cl"]
-                ordering = changelist.get_ordering(response.wsgi_request, changelist.root_queryset)
+            ordering = honoured_ordering(model_admin, masked_user, url, order)
+            # An ordering that was honoured sorts by something other than personal data.
+            if ordering is not None:
                 assert not any(isinstance(o, str) and touches_personal_data(model, o) for o in ordering), order
     # A search for a member's number or phone shows what a search for any other number shows.
     for real, other in [
