@@ -5,9 +5,10 @@ the park, liaison and market fixtures; :func:`keys_of` and :func:`fetched_again`
 the model instances such a helper hands out.
 
 A copy fits only onto the rows it was written on. The rows ``migrate`` leaves (content types,
-permissions, the beat schedules) are written again by every flush of a transactional test, under new
-keys; :func:`baseline_restored` puts the first ones back after each flush, so a copy taken before a
-browser test still fits after it.
+permissions, the beat schedules) would be written again by every flush of a transactional test,
+under new keys: a transactional test ends instead with :func:`emptied_to_the_baseline`, which puts
+the first ones back (and :func:`baseline_restored` puts them back after a real flush), so a copy
+taken before a browser test still fits after it.
 """
 
 from __future__ import annotations
@@ -190,6 +191,30 @@ def baseline_restored() -> None:
             with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
                 copy.write(data)
     ContentType.objects.clear_cache()
+
+
+def emptied_to_the_baseline() -> bool:
+    """What a transactional test's flush leaves, in a third of its time: every table Django's flush
+    empties is emptied with DELETE (PostgreSQL's TRUNCATE of some 250 tables, each a new file, took
+    about 1.2 s), and the rows migrate left are copied back under their first keys, in place of
+    post_migrate writing them again (the baseline holds only rows post_migrate writes: content types,
+    permissions, the beat's schedules; no migration writes rows). The foreign keys are checked at
+    the commit, when every table is empty but for those rows. False, having done nothing, where
+    there is no baseline (another database; the baseline not taken)."""
+    if connection.vendor != "postgresql" or not _BASELINE:
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    _marks_taken, rows = _BASELINE[0]
+    quote = connection.ops.quote_name
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("".join(f"DELETE FROM {quote(table)};" for table in sorted(tables)))
+        for table, data in rows:
+            with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(data)
+    ContentType.objects.clear_cache()
+    return True
 
 
 def forget_cached_pages() -> None:

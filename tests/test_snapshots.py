@@ -9,7 +9,7 @@ from django.test import TransactionTestCase
 
 from organizations.models import Organization
 from tests.organizations.factories import _district_tree, district_tree, make_org
-from tests.snapshots import _TAKEN, baseline_restored
+from tests.snapshots import _TAKEN, baseline_restored, emptied_to_the_baseline
 from tests.yiling.seeding import row_counts
 from yiling.validation import constraints_left_to_database
 
@@ -106,6 +106,22 @@ def test_after_a_flush_the_rows_migrate_left_are_back_under_their_first_keys():
         assert keyed_rows() == before
         assert nodes(district_tree()) == taken  # copied back, not written again
         transaction.set_rollback(True)
+
+
+def test_emptied_to_the_baseline_is_a_flush_that_keeps_the_first_keys():
+    before = keyed_rows()
+    with transaction.atomic():
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+        flushed = row_counts()
+        transaction.set_rollback(True)
+    district_tree()
+    make_org(None, name="另一个区委")
+
+    assert emptied_to_the_baseline()
+
+    assert row_counts() == flushed  # the same tables emptied, the same rows written again
+    assert keyed_rows() == before  # under their first keys
+    assert not Organization.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
