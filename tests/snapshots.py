@@ -1,8 +1,8 @@
 """Rows a test helper wrote, copied out once per worker process and copied back instead of writing
 them again (PostgreSQL's COPY, in one transaction, with the same keys, which the sequences have long
 passed). For helpers that build the same rows every time: seed_demo, the small district of the tests,
-the park, liaison and market fixtures; :func:`keys_of` and :func:`fetched_again` keep and fetch again
-the model instances such a helper hands out.
+the park, liaison and market fixtures; :func:`instances_kept` and :func:`instances_copied` keep the
+model instances such a helper hands out, as it handed them out.
 
 A copy fits only onto the rows it was written on. The rows ``migrate`` leaves (content types,
 permissions, the beat schedules) would be written again by every flush of a transactional test,
@@ -14,14 +14,15 @@ taken before a browser test still fits after it.
 from __future__ import annotations
 
 import functools
+import pickle
+import weakref
 from collections.abc import Callable
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 #: What each helper wrote: what it kept of its result, the rows it found underneath (content types,
@@ -43,16 +44,24 @@ def _tables() -> list[tuple[str, str, bool]]:
     return sorted(tables)
 
 
-def _marks(cursor, tables) -> dict[str, tuple[int, int]]:
-    """Each table's row count and highest sequence number (0 for a table keyed otherwise), in one query."""
-    if not tables:
-        return {}
+#: The database connection on which the query of :func:`_marks` is prepared (a weak reference).
+_PREPARED_ON: list[weakref.ref] = []
+
+
+def _marks(cursor) -> dict[str, tuple[int, int]]:
+    """Each table's row count and highest sequence number (0 for a table keyed otherwise), in one query
+    over every table, prepared once a connection (planning it took longer than running it)."""
     quote = connection.ops.quote_name
-    parts = [
-        f"SELECT '{table}', COUNT(*), {f'COALESCE(MAX({quote(pk)}), 0)' if numbered else '0'} FROM {quote(table)}"
-        for table, pk, numbered in tables
-    ]
-    cursor.execute(" UNION ALL ".join(parts))
+    raw = connection.connection
+    if not (_PREPARED_ON and _PREPARED_ON[0]() is raw):
+        parts = [
+            f"SELECT '{table}', COUNT(*), {f'COALESCE(MAX({quote(pk)}), 0)' if numbered else '0'} FROM {quote(table)}"
+            for table, pk, numbered in _tables()
+        ]
+        # A prepared statement is the connection's, whatever becomes of the transaction it was made in.
+        cursor.execute(f"PREPARE yiling_test_marks AS {' UNION ALL '.join(parts)}")
+        _PREPARED_ON[:] = [weakref.ref(raw)]
+    cursor.execute("EXECUTE yiling_test_marks")
     return {table: (int(count), int(highest)) for table, count, highest in cursor.fetchall()}
 
 
@@ -80,7 +89,7 @@ def written_once(
     quote = connection.ops.quote_name
     tables = _tables()
     with connection.cursor() as cursor:
-        before = _marks(cursor, tables)
+        before = _marks(cursor)
     today = timezone.localdate()
     if key in _TAKEN:
         kept, underneath, rows, day = _TAKEN[key]
@@ -94,7 +103,7 @@ def written_once(
     result = write()
     rows = []
     with connection.cursor() as cursor:
-        after = _marks(cursor, tables)
+        after = _marks(cursor)
         for table, pk, numbered in tables:
             if after[table] == before[table]:
                 continue
@@ -106,57 +115,16 @@ def written_once(
     return result
 
 
-class Kept(NamedTuple):
-    """A model instance, as :func:`keys_of` keeps it."""
-
-    model: type[Model]
-    pk: Any
-
-
-def keys_of(result: Any) -> Any:
-    """``result`` with each model instance in it (in dicts and lists, at any depth) replaced by its
-    model and key: what :func:`written_once` keeps of a helper's rows (not the instances, which the
-    test that got them may change)."""
-    if isinstance(result, Model):
-        return Kept(type(result), result.pk)
-    if isinstance(result, dict):
-        return {name: keys_of(value) for name, value in result.items()}
-    if isinstance(result, list | tuple):
-        return type(result)(keys_of(value) for value in result)
-    return result
+def instances_kept(result: Any) -> bytes:
+    """What :func:`written_once` keeps of a helper's result that holds model instances: the result
+    pickled as the helper returned it, before the test that got it could change it."""
+    return pickle.dumps(result)
 
 
-def fetched_again(kept: Any, related: dict[type[Model], tuple[str, ...]] | None = None) -> Any:
-    """The instances :func:`keys_of` kept, fetched again from the rows copied back, one query a
-    model; ``related`` names what to fetch with each model (as the helper left it in its instances)."""
-    wanted: dict[type[Model], set[Any]] = {}
-
-    def collect(value: Any) -> None:
-        if isinstance(value, Kept):
-            wanted.setdefault(value.model, set()).add(value.pk)
-        elif isinstance(value, dict):
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                collect(item)
-
-    collect(kept)
-    fetched = {
-        model: model._default_manager.select_related(*(related or {}).get(model, ())).in_bulk(keys)
-        for model, keys in wanted.items()
-    }
-
-    def rebuilt(value: Any) -> Any:
-        if isinstance(value, Kept):
-            return fetched[value.model][value.pk]
-        if isinstance(value, dict):
-            return {name: rebuilt(item) for name, item in value.items()}
-        if isinstance(value, list | tuple):
-            return type(value)(rebuilt(item) for item in value)
-        return value
-
-    return rebuilt(kept)
+def instances_copied(kept: bytes) -> Any:
+    """A helper's result kept by :func:`instances_kept`: new instances, as the helper left them (their
+    related rows included), for the rows copied back under the same keys."""
+    return pickle.loads(kept)
 
 
 def baseline_taken() -> None:
@@ -165,7 +133,7 @@ def baseline_taken() -> None:
         return
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        marks = {table: mark for table, mark in _marks(cursor, _tables()).items() if mark[0]}
+        marks = {table: mark for table, mark in _marks(cursor).items() if mark[0]}
         rows = [(table, _copy_out(cursor, f"SELECT * FROM {quote(table)}")) for table in sorted(marks)]
     _BASELINE.append((marks, rows))
 
@@ -181,7 +149,7 @@ def baseline_restored() -> None:
     marks, rows = _BASELINE[0]
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        now = {table: mark for table, mark in _marks(cursor, _tables()).items() if mark[0]}
+        now = {table: mark for table, mark in _marks(cursor).items() if mark[0]}
         counts = {table: count for table, (count, _highest) in now.items()}
         if now == marks or counts != {table: count for table, (count, _highest) in marks.items()}:
             return

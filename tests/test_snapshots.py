@@ -9,7 +9,7 @@ from django.test import TransactionTestCase
 
 from organizations.models import Organization
 from tests.organizations.factories import _district_tree, district_tree, make_org
-from tests.snapshots import _TAKEN, baseline_restored, emptied_to_the_baseline
+from tests.snapshots import _TAKEN, baseline_restored, emptied_to_the_baseline, instances_copied
 from tests.yiling.seeding import row_counts
 from yiling.validation import constraints_left_to_database
 
@@ -33,7 +33,7 @@ def test_a_district_copied_back_is_the_district_written():
 
     copied = district_tree()
 
-    assert copied["root"].pk == _TAKEN["district_tree"][0]["root"].pk  # copied back, not written
+    assert copied["root"].pk == instances_copied(_TAKEN["district_tree"][0])["root"].pk  # copied back, not written
     assert row_counts() == written
     assert {name: (type(n), n.name) for name, n in copied.items()} == {
         name: (type(n), n.name) for name, n in first.items()

@@ -1,7 +1,6 @@
 import pytest
 
-from tests.organizations.factories import TREE_RELATED
-from tests.snapshots import fetched_again, keys_of, written_once
+from tests.snapshots import instances_copied, instances_kept, written_once
 
 from .factories import park_tree
 
@@ -9,4 +8,4 @@ from .factories import park_tree
 @pytest.fixture
 def tree():
     """park_tree(), written once per worker and copied back afterwards (tests/snapshots.py)."""
-    return written_once("park_tree", park_tree, remember=keys_of, copied=lambda kept: fetched_again(kept, TREE_RELATED))
+    return written_once("park_tree", park_tree, remember=instances_kept, copied=instances_copied)

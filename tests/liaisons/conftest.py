@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.organizations.factories import TREE_RELATED, district_tree
-from tests.snapshots import fetched_again, keys_of, written_once
+from tests.organizations.factories import district_tree
+from tests.snapshots import instances_copied, instances_kept, written_once
 
 from .factories import liaison_world
 
@@ -15,6 +15,6 @@ def world():
     return written_once(
         "liaison_world",
         lambda: liaison_world(district_tree()),
-        remember=keys_of,
-        copied=lambda kept: fetched_again(kept, TREE_RELATED),
+        remember=instances_kept,
+        copied=instances_copied,
     )

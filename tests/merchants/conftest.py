@@ -1,8 +1,8 @@
 import pytest
 
 from organizations.models import Role
-from tests.organizations.factories import TREE_RELATED, district_tree, user_with_role
-from tests.snapshots import fetched_again, forget_cached_pages, keys_of, written_once
+from tests.organizations.factories import district_tree, user_with_role
+from tests.snapshots import forget_cached_pages, instances_copied, instances_kept, written_once
 
 from .factories import make_market, make_merchant
 
@@ -11,7 +11,7 @@ from .factories import make_market, make_merchant
 def market(db):
     """A district tree with two markets in street A and one in street B, each with merchants: written
     once per worker and copied back afterwards (tests/snapshots.py)."""
-    return written_once("merchants_market", _market, remember=keys_of, copied=_copied)
+    return written_once("merchants_market", _market, remember=instances_kept, copied=_copied)
 
 
 def _market() -> dict:
@@ -28,6 +28,6 @@ def _market() -> dict:
     return tree
 
 
-def _copied(kept: dict) -> dict:
+def _copied(kept: bytes) -> dict:
     forget_cached_pages()  # the copied merchants keep their board codes
-    return fetched_again(kept, TREE_RELATED)
+    return instances_copied(kept)

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 
 from organizations import services
 from organizations.models import Organization, OrgKind, Role, Unit, UnitType
-from tests.snapshots import fetched_again, keys_of, written_once
+from tests.snapshots import instances_copied, instances_kept, written_once
 from yiling.validation import constraints_left_to_database
 
 _seq = itertools.count(1)
@@ -86,17 +86,7 @@ def district_tree():
     tested on rows of their own, and the database still refuses a bad row here.
     """
     with constraints_left_to_database():
-        return written_once("district_tree", _district_tree, remember=keys_of, copied=_fetched_again)
-
-
-#: What a district_tree()'s nodes come with, as the services leave them: each organization with its
-#: unit, each unit with its organization and parent.
-TREE_RELATED = {Organization: ("unit__organization", "unit__parent"), Unit: ("organization__unit", "parent")}
-
-
-def _fetched_again(kept: dict) -> dict:
-    """The nodes of a district_tree() copied back (tests/snapshots.py), fetched as the services left them."""
-    return fetched_again(kept, TREE_RELATED)
+        return written_once("district_tree", _district_tree, remember=instances_kept, copied=instances_copied)
 
 
 def _district_tree():
