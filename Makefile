@@ -26,9 +26,14 @@ $(PY):
 	$(BOOTSTRAP_PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 		echo "python3 -m venv failed (Debian/Ubuntu: apt-get install python3-venv)" >&2; exit 1; }
 
-# Re-install only when a requirements file changes.
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# Re-install only when a requirements file changes. uv (requirements-bootstrap.txt) installs and
+# compiles the pinned packages in a few seconds; pip, a few times slower, is the fallback where uv
+# cannot be installed or cannot reach the index.
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-bootstrap.txt | $(PY)
+	@if $(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bootstrap.txt \
+		&& $(VENV)/bin/uv pip install --quiet --python $(PY) --compile-bytecode -r requirements-dev.txt; then :; \
+	else echo "uv did not install the requirements: installing them with pip" >&2; \
+		$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt; fi
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install requirements-dev.txt
