@@ -9,4 +9,4 @@ def log_in(page, url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.locator("form [type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()

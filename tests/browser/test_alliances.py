@@ -32,7 +32,7 @@ def test_park_secretary_records_a_meeting_hosted_by_the_proposed_branch(live_ser
     page.evaluate(OPEN_ALL)
     assert page.evaluate(WIDTH) <= 390
     row.locator("a").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == alliance.name
     assert page.locator("ol.upcoming li.proposed").inner_text().startswith(first.name)
 
@@ -46,7 +46,7 @@ def test_park_secretary_records_a_meeting_hosted_by_the_proposed_branch(live_ser
     form.locator("textarea[name=minutes]").fill("会议研究了下半年轮流观摩安排。")
     form.locator("textarea[name=decisions]").fill("下次由第二家企业承办。")
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("ul.messages li.success").count() == 1
     assert "联席会议:轮流观摩安排" in page.locator("table.meetings").inner_text()
     # the rotation moved on: the next proposed host is the second branch

@@ -42,7 +42,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     form.locator("input[name=attendance]").fill("32")
     form.locator("textarea[name=report]").fill("重温入党誓词，清理楼道杂物。")
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("ul.messages li.success").inner_text() == "活动“七一主题党日”已记录。"
     assert "七一主题党日" in page.locator("#activities table.activities").inner_text()
 
@@ -55,7 +55,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     form.locator("input[name=purpose]").fill("党日活动横幅")
     form.locator("input[name=receipt_number]").fill("FP-2026-001")
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("ul.messages li.success").count() == 1
     assert page.locator("#money dd.balance").inner_text() == "699.50 元"
     assert "党日活动横幅" in page.locator("table.expenses").inner_text()
@@ -69,7 +69,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     form.locator("input[name=purpose]").fill("超支的采购")
     form.locator("input[name=receipt_number]").fill("FP-2026-002")
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     refusal = page.locator("ul.messages li.error").inner_text()
     assert refusal.startswith("金额（元）：") and "余额不足" in refusal and "699.50" in refusal
     assert page.locator("#money dd.balance").inner_text() == "699.50 元"

@@ -51,7 +51,7 @@ def log_in(page, origin: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.locator("form [type=submit]").last.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
 
 
 def serious_violations(page) -> list[tuple[str, str, list[str]]]:
@@ -83,7 +83,7 @@ def test_district_dashboard_drill_down_and_a_secretary_confirming_a_report_in(li
     watch = Watch(page, origin)
     log_in(page, origin, "district")
     page.click("header nav >> text=数据看板")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "全区数据看板"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     # Every headline figure of the case, as the case gives it, now that every app has landed.
@@ -111,7 +111,7 @@ def test_district_dashboard_drill_down_and_a_secretary_confirming_a_report_in(li
 
     # Drill into 小溪塔街道: its own figures, the breadcrumb back to the district.
     page.locator("table[data-table='level0'] a", has_text="小溪塔街道党工委").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "小溪塔街道党工委"
     assert value(page, "compounds") == "56"
     assert value(page, "compound_party_organizations") == "46"
@@ -132,16 +132,16 @@ def test_district_dashboard_drill_down_and_a_secretary_confirming_a_report_in(li
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     assert serious_violations(page) == []
     todo.locator("a", has_text="平湖国际").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.url.endswith("#pending")
     rows = page.locator("table.pending tr[data-checkin]")
     assert rows.count() == 6
     rows.first.locator("form.confirm button").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("ul.messages li.success").count() == 1
     assert page.locator("table.pending tr[data-checkin]").count() == 5
     page.click("header nav >> text=首页")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("li[data-todo='checkins_to_confirm'] [data-count]").inner_text() == "5"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
     context.close()

@@ -44,7 +44,7 @@ def test_compound_secretary_confirms_a_report_in_and_fills_a_post(live_server, p
 
     # Confirm the pending report-in: it leaves the pending table and the resident shows as confirmed.
     page.locator(f"tr[data-checkin='{checkin.pk}'] form.confirm button").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("tr[data-checkin]").count() == 0
     status = page.locator(f"table.residents tr[data-member='{reporter.pk}'] td.checkin-status")
     assert status.get_attribute("data-checkin-status") == CheckIn.Status.CONFIRMED
@@ -56,7 +56,7 @@ def test_compound_secretary_confirms_a_report_in_and_fills_a_post(live_server, p
     assert parking.locator("li.vacant").count() == 1
     parking.locator("select[name=member]").select_option(str(volunteer.pk))
     parking.locator("form.assign button").click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     parking = page.locator(f"li.post[data-post='{PostKind.PARKING}']")
     assert parking.locator("li.vacant").count() == 0
     assert parking.locator(f"li.holder[data-member='{volunteer.pk}']").inner_text().startswith("李博")

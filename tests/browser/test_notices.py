@@ -36,14 +36,14 @@ def test_compound_secretary_follows_a_funding_reminder_to_its_expense(live_serve
     assert badge.inner_text() == "1"
 
     page.click("header a.nav-notices")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "通知"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
     reminder = page.locator("li.notice-item.unread h2 a")
     assert "未上传票据" in reminder.inner_text() and "购买党建书籍" in reminder.inner_text()
 
     reminder.click()
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state()
     assert page.url.endswith(f"#expense-{expense.pk}")
     row = page.locator(f"tr#expense-{expense.pk}")
     assert row.is_visible() and "购买党建书籍" in row.inner_text()
