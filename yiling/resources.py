@@ -50,14 +50,25 @@ class ChoiceLabelWidget(widgets.Widget):
         text = str(value or "").strip()
         if not text:
             return None
-        for member in self.choices:
-            if text == member.value:
-                return member.value
-            for lang in ("zh-hans", "en"):
+        try:
+            return self._spellings[text]
+        except KeyError:
+            raise ValueError(
+                _("“%(value)s” is not one of: %(choices)s") % {"value": text, "choices": self._labels()}
+            ) from None
+
+    @functools.cached_property
+    def _spellings(self) -> dict[str, str]:
+        """Each choice's value, Chinese label and English label, to its value; where two choices share
+        a spelling, the first choice has it. Read once: translating every label for every cell of a
+        5,000-row file took a third of its import."""
+        spellings: dict[str, str] = {}
+        for member in reversed(list(self.choices)):
+            spellings[member.value] = member.value
+            for lang in ("en", "zh-hans"):
                 with override(lang):
-                    if text == str(member.label):
-                        return member.value
-        raise ValueError(_("“%(value)s” is not one of: %(choices)s") % {"value": text, "choices": self._labels()})
+                    spellings[str(member.label)] = member.value
+        return spellings
 
     def _labels(self) -> str:
         with override("zh-hans"):
