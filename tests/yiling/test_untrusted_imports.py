@@ -545,6 +545,29 @@ def test_the_problems_kept_are_the_first_in_the_file_whatever_order_they_are_fou
 
 
 @pytest.mark.django_db
+def test_a_file_over_the_row_limit_is_refused_before_any_row_is_checked(tree, tmp_path, monkeypatch):
+    """The rows are all read before any is checked: a file one row over the limit gets the one reason
+    that matters, at once, not the problems of the 50,000 rows before it."""
+    from members import roster
+
+    checked = []
+    parse = roster._RosterImport.parse
+    monkeypatch.setattr(roster._RosterImport, "parse", lambda self, *a: checked.append(a[0]) or parse(self, *a))
+    rows = [person(tree["comm_a"], 1, 入党日期="第一天")] * (LIMITS.max_rows + 1)
+    path = roster_csv(tmp_path / "roster.csv", rows)
+
+    with translation.override("zh-hans"):
+        result = roster.import_roster(path, filename="roster.csv", dry_run=True)
+
+    assert [problem.reason for problem in result.problems] == [
+        f"表头下的数据超过 {LIMITS.max_rows} 行，请拆分成每个不超过 {LIMITS.max_rows} 行的文件。"
+    ]
+    assert result.more_problems == 0
+    assert checked == []
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_the_preview_lists_200_problems_and_counts_the_rest(tree, tmp_path, import_dirs, superuser_client):
     rows = [person(tree["comm_a"], n, 入党日期=f"第{n}天") for n in range(250)]
     path = roster_csv(tmp_path / "roster.csv", rows)
