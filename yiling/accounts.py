@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
@@ -20,6 +21,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from organizations.services import account_password_changed
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's minimum length, with its refusal in the portal's catalogue.
+
+    Django 5.2 words the refusal with ``%d`` where its Chinese catalogue still has the older
+    ``%(min_length)d`` entry, so a too-short password was refused in English.
+    """
+
+    def get_error_message(self) -> str:
+        return ngettext(
+            "This password is too short. It must contain at least %(min_length)d character.",
+            "This password is too short. It must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}
 
 
 class PasswordChangeForm(auth_forms.PasswordChangeForm):

@@ -80,6 +80,13 @@ def test_the_change_page_is_the_portals_in_chinese_with_the_validators_messages(
     assert "修改密码" in page
 
     response = client.post(
+        reverse("password_change"), {"old_password": PASSWORD, "new_password1": "Yl-26", "new_password2": "Yl-26"}
+    )
+    page = response.content.decode()
+    assert "密码太短：至少要有 8 个字符。" in page
+    assert "This password" not in page
+
+    response = client.post(
         reverse("password_change"),
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
         follow=True,
