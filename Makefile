@@ -65,7 +65,7 @@ bench: venv ## Run the benchmarks on PostgreSQL (DATABASE_URL, default $(BENCH_D
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" REQUIRE_SERVICES=1 \
 		$(VENV)/bin/pytest -m benchmark -o python_files="test_*.py bench_*.py" $(PYTEST_ARGS) tests
 
-PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 
 lint: venv ## ruff, and no untranslated or fuzzy (unchecked) entry in the catalogues
 	$(VENV)/bin/ruff check .

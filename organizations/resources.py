@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
-from yiling.resources import ChoiceLabelWidget, CodeForeignKeyWidget, ScopedResourceMixin, YesNoWidget
+from yiling.resources import (
+    ChoiceLabelWidget,
+    CodeForeignKeyWidget,
+    ScopedResourceMixin,
+    WholeNumberWidget,
+    YesNoWidget,
+)
 from yiling.scoping import visible
 
 from . import services
@@ -123,8 +129,8 @@ class UnitResource(ScopedResourceMixin, resources.ModelResource):
         attribute="organization", column_name="负责党组织代码", widget=CodeForeignKeyWidget(Organization)
     )
     is_compound_type = fields.Field(attribute="is_compound_type", column_name="小区型社区", widget=YesNoWidget())
-    households = fields.Field(attribute="households", column_name="户数", widget=widgets.IntegerWidget())
-    residents = fields.Field(attribute="residents", column_name="人数", widget=widgets.IntegerWidget())
+    households = fields.Field(attribute="households", column_name="户数", widget=WholeNumberWidget())
+    residents = fields.Field(attribute="residents", column_name="人数", widget=WholeNumberWidget())
     address = fields.Field(attribute="address", column_name="地址")
     property_company = fields.Field(
         attribute="property_company", column_name="物业公司代码", widget=CodeForeignKeyWidget(PropertyCompany)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import functools
 import io
+import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import tablib
@@ -16,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from import_export import widgets
+from import_export import exceptions, results, widgets
 from import_export.formats import base_formats
 from import_export.forms import SelectableFieldsExportForm
 
@@ -37,6 +39,8 @@ from .spreadsheets import (
     without_controls,
     xlsx_rows,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ChoiceLabelWidget(widgets.Widget):
@@ -111,6 +115,56 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
             ) from exc
 
 
+class ShownImportError(results.Error):
+    """An error that stops an import, as the admin's import page shows it: without the traceback the
+    library prints under it, and, for an error the portal did not foresee, without its text either
+    (a database error can quote a row's values): that one is logged, with the traceback."""
+
+    #: What the portal raises about a file itself: its message is meant for the user.
+    FORESEEN = (exceptions.FieldError, ValidationError, FileProblem)
+
+    def __init__(self, error: Exception, row: Any = None, number: int | None = None) -> None:
+        if not isinstance(error, self.FORESEEN):
+            logger.error("Import stopped on an unforeseen error (row %s)", number, exc_info=error)
+            error = Exception(
+                _(
+                    "The import stopped on an unexpected error and imported nothing; the error has been logged. "
+                    "Tell the district organization department."
+                )
+            )
+        super().__init__(error, row, number)
+
+    @property
+    def traceback(self) -> str:  # type: ignore[override]
+        return ""
+
+
+class WholeNumberWidget(widgets.IntegerWidget):
+    """A count (households, residents): a whole number, written with or without thousands separators.
+
+    django-import-export's own widget reads "1.5" as 1 and fails on "abc" with a bare
+    ``decimal.ConversionSyntax``, which its admin shows as an error row; this one refuses both,
+    naming the value.
+    """
+
+    #: More digits than any count the portal keeps (and than PostgreSQL's bigint holds).
+    max_digits = 18
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        if self.is_empty(value):
+            return None
+        text = str(value).strip().replace(",", "").replace("，", "")
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            number = None
+        if number is None or not number.is_finite() or number != number.to_integral_value():
+            raise ValueError(_("“%(value)s” is not a whole number.") % {"value": value})
+        if number.adjusted() >= self.max_digits:
+            raise ValueError(_("“%(value)s” is too large.") % {"value": value})
+        return int(number)
+
+
 class FormulaSafeResourceMixin:
     """Exports text that a spreadsheet would run as a formula as text (``escape_formula``), in every
     format, and imports it back without the apostrophe. Numbers stay numbers, negative ones too."""
@@ -141,6 +195,24 @@ class ScopedResourceMixin(FormulaSafeResourceMixin):
     def __init__(self, user: Any = None, **kwargs: Any) -> None:
         self.user = user
         super().__init__(**kwargs)  # type: ignore[call-arg]
+
+    def get_error_result_class(self) -> type[results.Error]:
+        return ShownImportError
+
+    def _check_import_id_fields(self, headers: Any) -> None:
+        # The library's own message is English and cannot be translated (it is formatted before it is
+        # looked up); a file without a column that finds each row's item is refused in Chinese.
+        missing = [
+            str(self.fields[name].column_name)
+            for name in self.get_import_id_fields()  # type: ignore[attr-defined]
+            if name in self.fields and (not headers or self.fields[name].column_name not in headers)  # type: ignore[attr-defined]
+        ]
+        if missing:
+            raise exceptions.FieldError(
+                _("The header row has no column “%(columns)s”: start from an exported file.")
+                % {"columns": "”、“".join(missing)}
+            )
+        super()._check_import_id_fields(headers)  # type: ignore[misc]
 
     def import_data(self, dataset: Any, **kwargs: Any) -> Any:
         # A file is all or nothing: a row that fails validation rolls back the good rows too.
@@ -281,15 +353,15 @@ class LimitedImportMixin:
     def import_action(self, request: Any, **kwargs: Any) -> Any:
         response = super().import_action(request, **kwargs)  # type: ignore[misc]
         context = getattr(response, "context_data", None) or {}
+        resource_fields = [
+            field
+            for resource_class in self.get_import_resource_classes(request)  # type: ignore[attr-defined]
+            for field in resource_class().fields.items()
+        ]
         if context.get("fields_list"):
             # "This importer will import the following fields" lists only what an import reads, not
             # the columns an export adds for the reader (路径, 小区名称 …).
-            readonly = {
-                str(f.column_name)
-                for resource_class in self.get_import_resource_classes(request)  # type: ignore[attr-defined]
-                for f in resource_class().fields.values()
-                if f.readonly
-            }
+            readonly = {str(f.column_name) for _name, f in resource_fields if f.readonly}
             context["fields_list"] = [
                 (name, [column for column in columns if str(column) not in readonly])
                 for name, columns in context["fields_list"]
@@ -300,6 +372,12 @@ class LimitedImportMixin:
             hidden = len(result.invalid_rows) - limit
             result.invalid_rows = result.invalid_rows[:limit]
             messages.warning(request, more_problems_line(hidden))
+        if result is not None:
+            # A refused row names its cells by the file's column headers (户数), not by the model's
+            # field names (HOUSEHOLDS).
+            headers = {key: str(f.column_name) for name, f in resource_fields for key in (name, f.attribute) if key}
+            for row in result.invalid_rows:
+                row.error_dict = {headers.get(key, key): problems for key, problems in row.error_dict.items()}
         return response
 
     def get_import_formats(self) -> list[type[Any]]:
