@@ -366,6 +366,22 @@ def test_choosing_a_member_from_many_is_typing_a_name(live_server, page, compoun
     assert VolunteerPost.objects.active().get(post=PostKind.SAFETY).member.name == "住户07"
 
 
+def test_finding_a_resident_by_name_leaves_only_the_matching_rows_on_a_phone(live_server, page, compound_with_a_post):
+    compound, _, _ = compound_with_a_post
+    page.set_viewport_size(PHONE)
+    log_in(page, f"{live_server.url}/members/units/{compound.code}/", "compound")
+    page.locator("details.residents-box summary").click()
+    rows = page.locator("table.residents tbody tr")
+    assert rows.count() == 31
+    tall = page.evaluate("document.documentElement.scrollHeight")
+
+    page.locator("#residents-filter").fill("住户07")
+
+    shown = [row.inner_text() for row in rows.all() if row.is_visible()]
+    assert len(shown) == 1 and "住户07" in shown[0]
+    assert page.evaluate("document.documentElement.scrollHeight") < tall
+
+
 def test_a_refused_form_opens_at_itself_with_what_was_typed(live_server, page):
     tree = district_tree()
     today = timezone.localdate()
