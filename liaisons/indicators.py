@@ -30,6 +30,7 @@ PROBLEMS = "liaisons:demand-list"
         "District agencies (区直单位) in the tree: one list for the whole district, the same in every subtree."
     ),
     link=REPORT,
+    opens_for=selectors.may_see_report,
 )
 def agencies(scope: Organization | None) -> int:
     """The district's agencies (区直单位): a district-wide list, the same for every subtree."""
@@ -41,6 +42,7 @@ def agencies(scope: Organization | None) -> int:
     _("Compounds paired with an agency"),
     definition=_("Compounds of the subtree with an agency pairing (单位联小区) that lasts today."),
     link=REPORT,
+    opens_for=selectors.may_see_report,
 )
 def paired_compounds(scope: Organization | None) -> int:
     today = timezone.localdate()
@@ -52,6 +54,7 @@ def paired_compounds(scope: Organization | None) -> int:
     _("Compounds without an agency"),
     definition=_("Compounds of the subtree that no agency is paired with today."),
     link=REPORT,
+    opens_for=selectors.may_see_report,
 )
 def unpaired_compounds(scope: Organization | None) -> int:
     return selectors.unpaired_compounds(scope).count()

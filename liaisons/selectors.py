@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from organizations.models import Organization, Unit, UnitType
+from organizations.selectors import is_district_wide
 
 from .models import Contribution, Deliberation, Demand, DemandStep, Liaison, LiaisonQuerySet, State
 
@@ -158,6 +159,12 @@ def deliberation_get(*, user: UserLike, pk: int) -> Deliberation:
 def open_demands_of(compound: Unit) -> QuerySet[Demand]:
     """The problems of a compound a deliberation may discuss (all but confirmed ones)."""
     return Demand.objects.filter(compound=compound).exclude(state=State.CONFIRMED).order_by("-raised_on", "-pk")
+
+
+def may_see_report(user: UserLike) -> bool:
+    """Whether the report by agency and street opens for ``user``: the district's staff, and anyone
+    with a problem within reach (the report counts only those)."""
+    return is_district_wide(user) or Demand.objects.visible_to(user).exists()
 
 
 def state_counts(qs: QuerySet[Demand]) -> dict[str, int]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiling.indicators import indicator, percent
 
+from . import selectors
 from .models import BusinessDistrictProfile, Feedback, Merchant, ServiceTeam
 
 #: The public list of business districts and their boards; the desk and its complaints (staff).
@@ -70,6 +71,7 @@ def merchants_displaying(scope: Any) -> int:
     _("Service teams"),
     definition=_("Volunteer service teams of the subtree's business districts."),
     link=DESK,
+    opens_for=selectors.may_use_desk,
 )
 def service_teams(scope: Any) -> int:
     qs = ServiceTeam.objects.all()
@@ -81,6 +83,7 @@ def service_teams(scope: Any) -> int:
     _("Customer messages received"),
     definition=_("Praise, complaints and suggestions customers left on the subtree's merchants' boards, in any state."),
     link=DESK,
+    opens_for=selectors.may_use_desk,
 )
 def feedback_received(scope: Any) -> int:
     return _feedback(scope).count()
@@ -91,6 +94,7 @@ def feedback_received(scope: Any) -> int:
     _("Complaints open"),
     definition=_("Complaints not yet closed with a result (those kept off the board excepted)."),
     link=COMPLAINTS,
+    opens_for=selectors.may_use_desk,
 )
 def complaints_open(scope: Any) -> int:
     return _feedback(scope).complaints_open().count()
@@ -108,6 +112,7 @@ ON_TIME = Q(closed_at__date__lte=F("due_on"))
     _("Complaints closed"),
     definition=_("Complaints closed with a result."),
     link=COMPLAINTS,
+    opens_for=selectors.may_use_desk,
 )
 def complaints_closed(scope: Any) -> int:
     return _closed_complaints(scope).count()
@@ -118,6 +123,7 @@ def complaints_closed(scope: Any) -> int:
     _("Complaints closed on time"),
     definition=_("Of the closed complaints, those closed by their due date."),
     link=COMPLAINTS,
+    opens_for=selectors.may_use_desk,
 )
 def complaints_closed_on_time(scope: Any) -> int:
     return _closed_complaints(scope).filter(ON_TIME).count()
@@ -130,6 +136,7 @@ def complaints_closed_on_time(scope: Any) -> int:
     numerator="complaints_closed_on_time",
     denominator="complaints_closed",
     link=COMPLAINTS,
+    opens_for=selectors.may_use_desk,
 )
 def complaints_resolved_on_time_rate(scope: Any) -> Decimal | None:
     """Of the closed complaints, the share closed by their due date; None before any is closed."""

@@ -60,6 +60,9 @@ class Indicator:
     denominator: str = ""
     #: The list behind the figure.
     link: Link | None = None
+    #: Who may open that list (``opens_for(user)``), when not everyone who sees the figure may: a
+    #: page links the figure only for them.
+    opens_for: Callable[[Any], bool] | None = field(default=None, compare=False)
     #: Optional: the figure for many subtrees at once (see ``PerSubtree``).
     per_subtree: PerSubtree | None = field(default=None, compare=False)
 
@@ -151,13 +154,15 @@ def indicator(
     numerator: str = "",
     denominator: str = "",
     link: Link | None = None,
+    opens_for: Callable[[Any], bool] | None = None,
 ) -> Callable[[Compute], Compute]:
     """Register ``compute`` as the figure called ``name`` (unique across apps).
 
     A figure broken down by key returns a dict; ``key_labels`` names its keys for people.
     ``definition`` says in a sentence what it counts; a rate names the registered figures it divides
     (``numerator`` / ``denominator``), so a page can show "42% = 28 / 66"; ``link`` is the list behind
-    it. Only ``name`` and ``label`` are needed: a figure declared without the rest still works.
+    it, and ``opens_for(user)`` says who may open that list when not everyone may. Only ``name`` and
+    ``label`` are needed: a figure declared without the rest still works.
     """
     if bool(numerator) != bool(denominator):
         raise ValueError(f"indicator {name!r}: a rate names both its numerator and its denominator")
@@ -185,6 +190,7 @@ def indicator(
             numerator=numerator,
             denominator=denominator,
             link=link,
+            opens_for=opens_for,
         )
         return compute
 

@@ -35,10 +35,10 @@ def home(request: HttpRequest) -> HttpResponse:
     sections = []
     for assignment in assignments:
         org = by_pk.get(assignment.organization_id) if assignment.organization_id else None
-        figures = figures_for(org) if org is not None else None
+        figures = figures_for(org, user=request.user) if org is not None else None
         sections.append({"assignment": assignment, "organization": org, "figures": figures})
     if request.user.is_superuser and not assignments:
-        sections.append({"assignment": None, "organization": None, "figures": figures_for(None)})
+        sections.append({"assignment": None, "organization": None, "figures": figures_for(None, user=request.user)})
     return render(
         request,
         "yiling/home.html",

@@ -203,3 +203,28 @@ def test_registering_a_taken_item_name_from_another_function_is_refused(monkeypa
     monkeypatch.setattr(todos, "_REGISTRY", dict(todos._REGISTRY))
     with pytest.raises(ValueError, match="members"):
         todos.todo("checkins_to_confirm", "另一个")(lambda user: [])
+
+
+def linked_lists(response) -> set[str]:
+    """The addresses the work page's figures link to."""
+    return set(re.findall(r'href="(/(?:merchants|liaisons)/[^"#?]*)', body(response)))
+
+
+@pytest.mark.parametrize(
+    ("role", "node", "opens"),
+    [
+        (Role.COMPOUND_SECRETARY, "compound_a", set()),
+        (Role.COMMUNITY_SECRETARY, "comm_a", set()),
+        (Role.STREET_STAFF, "street_a", {"/merchants/desk/", "/merchants/complaints/"}),
+        (Role.DISTRICT_STAFF, "root", {"/merchants/desk/", "/merchants/complaints/", "/liaisons/report/"}),
+    ],
+)
+def test_a_figure_links_to_its_list_only_for_those_who_may_open_it(tree, client, role, node, opens):
+    user = user_with_role(role, organization=tree[node], username="u")
+    client.force_login(user)
+
+    linked = linked_lists(client.get(HOME)) & {"/merchants/desk/", "/merchants/complaints/", "/liaisons/report/"}
+
+    assert linked == opens
+    for url in linked:
+        assert client.get(url).status_code == 200, url

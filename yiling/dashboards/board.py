@@ -148,12 +148,27 @@ def _app_title(app_label: str) -> Promise | str:
 
 
 def figures_for(
-    scope: Organization | None, registry: Sequence[Indicator] | None = None, *, headline: Sequence[str] = ()
+    scope: Organization | None,
+    registry: Sequence[Indicator] | None = None,
+    *,
+    headline: Sequence[str] = (),
+    user: UserLike | None = None,
 ) -> list[Section]:
     """Every registered figure for the subtree of ``scope``, grouped by the app that declares it, a
     rate with its numerator and denominator; the figures named in ``headline`` first, in a section of
-    their own (and not again in their app's)."""
+    their own (and not again in their app's). Given the ``user``, a figure links to its list only if
+    the user may open it (``Indicator.opens_for``)."""
     registry = list(registry if registry is not None else indicators.registered())
+    may_open: dict[Any, bool] = {}
+
+    def url_of(ind: Indicator) -> str:
+        if user is not None and ind.opens_for is not None:
+            if ind.opens_for not in may_open:
+                may_open[ind.opens_for] = ind.opens_for(user)
+            if not may_open[ind.opens_for]:
+                return ""
+        return ind.url(scope)
+
     values = {ind.name: ind.compute(scope) for ind in registry}
     by_name = {ind.name: ind for ind in registry}
     sections: dict[str, Section] = {}
@@ -164,7 +179,7 @@ def figures_for(
             num, den = by_name[ind.numerator], by_name[ind.denominator]
             parts = (num.readable(values[num.name]), num.label, den.readable(values[den.name]), den.label)
         figure = Figure(
-            indicator=ind, value=values[ind.name], text=ind.readable(values[ind.name]), url=ind.url(scope), parts=parts
+            indicator=ind, value=values[ind.name], text=ind.readable(values[ind.name]), url=url_of(ind), parts=parts
         )
         figures[ind.name] = figure
         if ind.name not in headline:
@@ -241,7 +256,7 @@ def board(*, user: UserLike, scope: Organization | None, rank: str = "") -> Boar
     that the user may see ``scope``; the tables list only the nodes the user may see."""
     choices = rankable()
     ranked_by = next((r for r in choices if r.name == rank), choices[0] if choices else None)
-    sections = figures_for(scope, headline=HEADLINE)
+    sections = figures_for(scope, headline=HEADLINE, user=user)
     level = level_of(scope)
     tables = []
     memo: dict[Any, Any] = {}
