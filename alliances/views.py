@@ -2,7 +2,9 @@
 rotation, meetings and programme, the instructors' coverage and the enterprises.
 
 Reads go through the selectors (the scoping rule: a park's staff reach its alliances and
-enterprises); each action is one POST calling one service, then a redirect with the outcome.
+enterprises); each action is one POST calling one service, then a redirect with the outcome. An
+action's address opened with GET (a reload after a refused form, a shared link) leads to the page
+that holds its form instead of answering 405; nothing is written on a GET.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from organizations.models import Organization, UnitType
 from yiling.paging import page_of
@@ -54,16 +56,30 @@ def _detail_url(alliance: Alliance, section: str = "") -> str:
     return f"{url}#{section}" if section else url
 
 
+def _form_anchor(key: str) -> str:
+    """The id of the box holding the form ``key`` on the alliance page: ``swap_form`` is ``form-swap``."""
+    return "form-" + key.removesuffix("_form")
+
+
 def _field_message(form: forms.Form, field: str | None, message: str) -> str:
     if field and field in form.fields:
         return _("%(field)s: %(message)s") % {"field": form.fields[field].label, "message": message}
     return message
 
 
+def _focus_first_error(form: forms.Form) -> None:
+    """The cursor in the first wrong field when the page opens at the form (works without JS)."""
+    for name, field in form.fields.items():
+        if name in form.errors:
+            field.widget.attrs["autofocus"] = True
+            return
+
+
 def _invalid(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, _field_message(form, field, message))
+    _focus_first_error(form)
 
 
 def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> None:
@@ -73,6 +89,7 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
         for message in errors:
             form.add_error(target, message)
             messages.error(request, _field_message(form, target, message))
+    _focus_first_error(form)
 
 
 def _year(request: HttpRequest) -> int:
@@ -175,8 +192,13 @@ def alliance_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _post_action(request: HttpRequest, code: str, key: str, section: str, act: Any) -> HttpResponse:
-    """Validate the form ``key`` of the alliance page, call ``act(alliance, data)``, redirect or re-show."""
+    """Validate the form ``key`` of the alliance page, call ``act(alliance, data)``, redirect to ``section``
+    or re-show the page with the form refused. The form posts to its address with the form's anchor
+    (``form-meeting`` for ``meeting_form``), so a refused form opens there; that address opened with GET
+    goes to the alliance page at the same anchor."""
     alliance = _alliance(request, code)
+    if request.method == "GET":
+        return redirect(_detail_url(alliance, _form_anchor(key)))
     form = _forms(alliance, _year(request), request.POST)[key]
     if form.is_valid():
         try:
@@ -192,7 +214,7 @@ def _post_action(request: HttpRequest, code: str, key: str, section: str, act: A
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def meeting_record(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         meeting = services.joint_meeting_record(alliance=alliance, **data)
@@ -205,7 +227,7 @@ def meeting_record(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def turns_swap(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         services.turns_swap(alliance=alliance, first=data["first"], second=data["second"])
@@ -215,7 +237,7 @@ def turns_swap(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_add(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         services.membership_add(alliance=alliance, **data)
@@ -227,7 +249,7 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def own_activity_record(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         own = services.own_activity_record(alliance=alliance, **data)
@@ -237,7 +259,7 @@ def own_activity_record(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def activity_plan(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         activity = services.joint_activity_plan(alliance=alliance, year=data["planned_on"].year, **data)
@@ -247,7 +269,7 @@ def activity_plan(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def activity_held(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         activity = services.joint_activity_held(**data)
@@ -260,7 +282,7 @@ def activity_held(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def resource_book(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         booking = services.resource_book(**data)
@@ -270,7 +292,7 @@ def resource_book(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def lead_set(request: HttpRequest, code: str) -> HttpResponse:
     def act(alliance: Alliance, data: dict[str, Any]) -> str:
         services.alliance_set_lead(alliance=alliance, branch=data["branch"])
@@ -367,11 +389,14 @@ def instructor_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST logs a visit; GET (the address reloaded) goes back to the list that holds the form."""
     assignment = get_object_or_404(selectors.assignments_for(request.user).current(), pk=pk)
-    form = VisitForm(request.POST)
     back = reverse("alliances:instructor-list")
+    if request.method == "GET":
+        return redirect(back)
+    form = VisitForm(request.POST)
     if not form.is_valid():
         _invalid(request, form)
         return redirect(back)

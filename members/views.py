@@ -20,7 +20,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from yiling.paging import page_of
 from yiling.privacy import redact
@@ -135,10 +135,19 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _member_page(request, member, revealed=False)
 
 
+def _to_member_page(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    """The address of a showing (reveal, call) opened with GET, e.g. reloaded: the member page again,
+    showing nothing more and recording nothing. A member out of reach is a 404, as on the member page."""
+    member = selectors.member_get(user=request.user, pk=pk)
+    return redirect(member.get_absolute_url())
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """The full ID number and phone, for a user allowed to see them; every view is recorded."""
+    """The full ID number and phone, for a user allowed to see them (POST); every view is recorded."""
+    if request.method == "GET":
+        return _to_member_page(request, pk)
     if not services.can_see_personal_data(request.user):
         raise PermissionDenied
     member = selectors.member_get(user=request.user, pk=pk)
@@ -154,7 +163,7 @@ def member_call(request: HttpRequest, pk: int) -> HttpResponse:
     """The phone of a member of the secretary's own organization, as a number to tap and call. It is
     shown only after a tap (POST) and every showing is recorded; the ID number stays masked."""
     if request.method == "GET":
-        return redirect("members:member-detail", pk=pk)
+        return _to_member_page(request, pk)
     member = selectors.member_to_call(user=request.user, pk=pk)
     services.personal_data_viewed(user=request.user, members=[member], purpose=PersonalDataAccess.Purpose.CALL)
     response = _member_page(request, member, revealed=False, calling=True)

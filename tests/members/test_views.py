@@ -645,7 +645,9 @@ def test_action_addresses_answer_get_without_changing_anything(roster, units, co
     asks = client.get(reverse("members:checkin-return", args=[checkin.pk]))
     assert asks.status_code == 200
     assert zh("Return the report-in of %(member)s?", member=roster["alice"].name) in body(asks)
-    assert client.get(reverse("members:member-reveal", args=[roster["alice"].pk])).status_code == 405
+    reveal = client.get(reverse("members:member-reveal", args=[roster["alice"].pk]))
+    assert (reveal.status_code, reveal["Location"]) == (302, roster["alice"].get_absolute_url())
+    assert not PersonalDataAccess.objects.exists()
     checkin.refresh_from_db()
     assert checkin.status == CheckIn.Status.PENDING
     assert not VolunteerPost.objects.exists()
