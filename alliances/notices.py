@@ -22,6 +22,7 @@ from organizations.models import ORGANIZATION_ROLES, Organization
 from yiling.notices.models import NoticeKind
 from yiling.notices.recipients import STREET_STAFF, Directory
 from yiling.notices.registry import Draft, notice_rule
+from yiling.templatetags.portal import cn_date, cn_quarter
 
 from .models import VISIT_OVERDUE_DAYS, Alliance, InstructorAssignment, InstructorVisit, JointMeeting
 from .selectors import next_hosts_for
@@ -93,7 +94,11 @@ def joint_meeting_due(as_of: date) -> Iterator[Draft]:
             subject_key=f"alliance:{alliance.pk}",
             period=period,
             title=_("%(alliance)s has held no joint meeting in %(quarter)s (the quarter ends on %(end)s)")
-            % {"alliance": alliance.name, "quarter": period, "end": end},
+            % {
+                "alliance": alliance.name,
+                "quarter": cn_quarter(as_of.year, (as_of.month - 1) // 3 + 1),
+                "end": cn_date(end),
+            },
             body=body,
             url=alliance.get_absolute_url(),
             recipients=sorted(people),
@@ -125,7 +130,7 @@ def meetings_not_minuted(as_of: date) -> Iterator[Draft]:
             subject_key=f"meeting:{meeting.pk}",
             period="minutes",
             title=_("%(alliance)s: the joint meeting of %(date)s (%(topic)s) has no minutes")
-            % {"alliance": meeting.alliance.name, "date": meeting.held_on, "topic": meeting.topic},
+            % {"alliance": meeting.alliance.name, "date": cn_date(meeting.held_on), "topic": meeting.topic},
             url=reverse("alliances:meeting-minutes", kwargs={"pk": meeting.pk}),
             recipients=sorted(
                 set(_secretaries(directory, meeting.alliance)) | set(directory.at(meeting.host_id, _ROLES))
@@ -189,7 +194,7 @@ def instructor_visits_overdue(as_of: date) -> Iterator[Draft]:
             subject_key=f"instructor:{assignment.pk}",
             period=_visit_period(reference),
             title=_("%(enterprise)s: instructor %(name)s has not visited since %(date)s")
-            % {"enterprise": assignment.enterprise.name, "name": assignment.display_name, "date": reference},
+            % {"enterprise": assignment.enterprise.name, "name": assignment.display_name, "date": cn_date(reference)},
             url=reverse("alliances:visit-log", kwargs={"pk": assignment.pk}),
             recipients=directory.above(org.path, (STREET_STAFF,)),
         )

@@ -11,6 +11,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yiling.templatetags.portal import cn_date
+
 from .models import ATTACHMENT_CHECK, Category, ContributionKind, Priority, State
 
 
@@ -73,6 +75,7 @@ class MoveForm(PageForm):
     def __init__(self, *args: Any, deliberations: QuerySet, note_required: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["deliberation"].queryset = deliberations  # type: ignore[attr-defined]
+        self.fields["deliberation"].label_from_instance = deliberation_label  # type: ignore[attr-defined]
         self.fields["note"].required = note_required
         if not deliberations.exists():
             del self.fields["deliberation"]
@@ -130,3 +133,8 @@ class DeliberationForm(PageForm):
     def __init__(self, *args: Any, demands: QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["demands"].queryset = demands  # type: ignore[attr-defined]
+
+
+def deliberation_label(deliberation: Any) -> str:
+    """A deliberation as a choice: its date as Chinese is written, then its topic."""
+    return f"{cn_date(deliberation.held_on)} {deliberation.topic}"

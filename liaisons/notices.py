@@ -17,6 +17,7 @@ from organizations.models import Role, RoleAssignment
 from yiling.notices.models import NoticeKind
 from yiling.notices.recipients import SECRETARIES, Directory
 from yiling.notices.registry import Draft, notice_rule
+from yiling.templatetags.portal import cn_date
 
 from .models import OPEN_STATES, Demand, Liaison, State
 
@@ -75,7 +76,7 @@ def problems_overdue(as_of: date) -> Iterator[Draft]:
             % {
                 "compound": compound.name,
                 "title": demand.title,
-                "due": demand.due_on,
+                "due": cn_date(demand.due_on),
                 "state": demand.get_state_display(),
             },
             body=demand.description[:500],
@@ -116,7 +117,7 @@ def problems_to_confirm(as_of: date) -> Iterator[Draft]:
             subject_key=f"demand:{demand.pk}",
             period=_confirm_period(demand),
             title=_("%(compound)s: \u201c%(title)s\u201d was marked resolved on %(date)s; confirm it or reopen it")
-            % {"compound": compound.name, "title": demand.title, "date": demand.resolved_on},
+            % {"compound": compound.name, "title": demand.title, "date": cn_date(demand.resolved_on)},
             url=demand.get_absolute_url(),
             recipients=directory.at(compound.organization_id, SECRETARIES),
         )

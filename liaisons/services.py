@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from organizations import selectors as org_selectors
 from organizations.models import Role, Unit, UnitType
 from yiling.scoping import assignments_of
+from yiling.templatetags.portal import cn_date
 
 from .models import (
     ATTACHMENT_CHECK,
@@ -169,13 +170,13 @@ def _check_overlap(liaison: Liaison) -> None:
     if clash is None:
         return
     field = "agency" if clash.agency_id == liaison.agency_id else "compound"
-    names = {"pairing": clash, "start": clash.started_on.isoformat()}
+    names = {"pairing": clash, "start": cn_date(clash.started_on)}
     if clash.ended_on is None:
         message = _(
             "%(pairing)s lasts from %(start)s and has not ended: pairings of one agency or one compound cannot overlap."
         )
     else:
-        names["end"] = clash.ended_on.isoformat()
+        names["end"] = cn_date(clash.ended_on)
         message = _(
             "%(pairing)s lasted from %(start)s until %(end)s: pairings of one agency or one compound cannot overlap."
         )

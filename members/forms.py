@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yiling.paging import MAX_SEARCH, SEARCH_TOO_LONG
+
 from .models import Category, MemberQuerySet, PostKind
 
 
@@ -16,7 +18,13 @@ class MemberFilterForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All categories")), *Category.choices], required=False
     )
-    q = forms.CharField(label=_("Search by name"), max_length=50, required=False, strip=True)
+    q = forms.CharField(
+        label=_("Search by name"),
+        max_length=MAX_SEARCH,
+        required=False,
+        strip=True,
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
     unit = forms.CharField(label=_("Compound or community code"), max_length=32, required=False, strip=True)
 
 

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from yiling.notices.models import NoticeKind
 from yiling.notices.recipients import SECRETARIES, Directory
 from yiling.notices.registry import Draft, notice_rule
+from yiling.templatetags.portal import cn_date
 
 from .models import CheckIn, FloatingRecord
 
@@ -46,7 +48,11 @@ def checkins_waiting(as_of: date) -> Iterator[Draft]:
             subject_key=f"checkin:{checkin.pk}",
             period="waiting",
             title=_("%(member)s reported in to %(unit)s on %(date)s and is still waiting for confirmation")
-            % {"member": checkin.member.name, "unit": checkin.unit.name, "date": checkin.submitted_at.date()},
+            % {
+                "member": checkin.member.name,
+                "unit": checkin.unit.name,
+                "date": cn_date(timezone.localdate(checkin.submitted_at)),
+            },
             url=reverse("members:unit-detail", kwargs={"code": checkin.unit.code}),
             recipients=directory.at(checkin.unit.organization_id, SECRETARIES),
         )
@@ -86,7 +92,7 @@ def floating_out_of_touch(as_of: date) -> Iterator[Draft]:
             subject_key=f"floating:{record.pk}",
             period=str(as_of.year),
             title=_("%(member)s (floating, %(place)s since %(date)s) has had no contact recorded for a year")
-            % {"member": member.name, "place": record.place, "date": record.started_on},
+            % {"member": member.name, "place": record.place, "date": cn_date(record.started_on)},
             url=reverse("members:member-detail", kwargs={"pk": member.pk}),
             recipients=directory.at(member.home_organization_id, SECRETARIES),
         )

@@ -39,10 +39,6 @@ class ReceiptForm(forms.Form):
     no = forms.CharField(label=_("Message receipt number"), max_length=16, strip=True)
 
 
-class BoardSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search by shop name"), max_length=50, required=False, strip=True)
-
-
 class PledgeForm(forms.Form):
     text = forms.CharField(
         label=_("New pledges, one per line"),

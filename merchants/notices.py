@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,7 @@ from organizations.models import Role, RoleAssignment
 from yiling.notices.models import NoticeKind
 from yiling.notices.recipients import Directory
 from yiling.notices.registry import Draft, notice_rule
+from yiling.templatetags.portal import cn_date
 
 from .models import Feedback, Merchant, RatingCycle
 
@@ -70,7 +72,7 @@ def complaints_overdue(as_of: date) -> Iterator[Draft]:
             subject_key=f"feedback:{feedback.pk}",
             period=_overdue_period(feedback),
             title=_("Complaint %(receipt)s about %(shop)s is past its due date (%(due)s)")
-            % {"receipt": feedback.receipt, "shop": shop.name, "due": feedback.due_on},
+            % {"receipt": feedback.receipt, "shop": shop.name, "due": cn_date(feedback.due_on)},
             body=feedback.text[:200],
             url=reverse("merchants:complaints"),
             recipients=directory.above(shop.organization.path, MARKET),
@@ -110,7 +112,7 @@ def feedback_waiting(as_of: date) -> Iterator[Draft]:
                 "kind": feedback.get_kind_display(),
                 "receipt": feedback.receipt,
                 "shop": shop.name,
-                "date": feedback.submitted_at.date(),
+                "date": cn_date(timezone.localdate(feedback.submitted_at)),
             },
             url=reverse("merchants:moderation"),
             recipients=directory.above(shop.organization.path, MARKET),

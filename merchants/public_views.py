@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from yiling.paging import search_of
+
 from . import selectors, services
-from .forms import BoardSearchForm, FeedbackForm, ReceiptForm
+from .forms import FeedbackForm, ReceiptForm
 from .models import Feedback, Merchant
 
 
@@ -124,13 +126,10 @@ def plaque(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def board_list(request: HttpRequest) -> HttpResponse:
     """Displaying merchants by business district, searchable by shop name."""
-    form = BoardSearchForm(request.GET or None)
-    search = ""
-    if form.is_bound and form.is_valid():
-        search = form.cleaned_data["q"]
+    search = search_of(request)
     return render(
         request,
         "merchants/board_list.html",
-        {"form": form, "districts": selectors.public_districts(search=search), "search": search},
+        {"districts": selectors.public_districts(search=search), "search": search},
         status=200,
     )

@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from yiling.templatetags.portal import money
+
 from .models import ActivityKind, CommitteePosition, FundAllocation, Organization, Venue, VenueKind
 from .models.governance import RECEIPT_CHECK
 from .services import check_move
@@ -235,9 +237,9 @@ def allocation_label(allocation: FundAllocation) -> str:
     name = allocation.get_source_display()
     if allocation.resolution_ref:
         name = f"{name}（{allocation.resolution_ref}）"
-    return _("%(source)s %(year)s, balance %(balance)s of %(amount)s yuan") % {
+    return _("%(source)s %(year)s, balance %(balance)s of %(amount)s") % {
         "source": name,
         "year": allocation.year,
-        "balance": yuan(getattr(allocation, "balance", allocation.amount)),
-        "amount": yuan(allocation.amount),
+        "balance": money(getattr(allocation, "balance", allocation.amount)),
+        "amount": money(allocation.amount),
     }

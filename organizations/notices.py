@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from yiling.notices.models import NoticeKind
 from yiling.notices.recipients import SECRETARIES, STREET_STAFF, Directory
 from yiling.notices.registry import Draft, notice_rule
+from yiling.templatetags.portal import cn_date
 
 from .models import Allowance, Expense, FundAllocation, Organization, OwnersCommittee, UnitType
 
@@ -76,7 +77,7 @@ def branch_term_expiry(as_of: date) -> Iterator[Draft]:
             subject_key=f"organization:{org.pk}",
             period=period,
             title=_("%(org)s: the committee's term ends on %(date)s (%(days)s days)")
-            % {"org": org.name, "date": org.term_ends_on, "days": (org.term_ends_on - as_of).days},
+            % {"org": org.name, "date": cn_date(org.term_ends_on), "days": (org.term_ends_on - as_of).days},
             body=_("Prepare the re-election, together with the owners' committee where the terms are synchronized."),
             url=_compound_url(org),
             recipients=_people(directory, org),
@@ -110,7 +111,7 @@ def committee_term_expiry(as_of: date) -> Iterator[Draft]:
             title=_("%(compound)s: the owners' committee's term ends on %(date)s (%(days)s days)")
             % {
                 "compound": committee.compound.name,
-                "date": committee.term_ends_on,
+                "date": cn_date(committee.term_ends_on),
                 "days": (committee.term_ends_on - as_of).days,
             },
             url=reverse("organizations:compound-detail", kwargs={"code": committee.compound.code}),
@@ -227,7 +228,7 @@ def expenses_without_receipts(as_of: date) -> Iterator[Draft]:
             % {
                 "org": org.name,
                 "amount": f"{expense.amount:,.2f}",
-                "date": expense.spent_on,
+                "date": cn_date(expense.spent_on),
                 "purpose": expense.purpose,
             },
             url=_compound_url(org, f"?year={expense.allocation.year}#expense-{expense.pk}"),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from members import selectors as member_selectors
-from yiling.paging import page_of
+from yiling.paging import page_of, search_of
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
 from yiling.templatetags.portal import cn_date
 from yiling.uploads import attachment_response
@@ -40,7 +40,7 @@ from .models import BranchPosition, Organization, Unit, UnitType
 @login_required
 def organization_list(request: HttpRequest) -> HttpResponse:
     """The tree, one level open at a time (a phone shows 81 rows otherwise); a search lists matches flat."""
-    search = _search(request)
+    search = search_of(request)
     organizations = selectors.organization_list(user=request.user, search=search)
     base_depth = min((org.depth for org in organizations), default=1)
     roots: list[Organization] = []
@@ -86,8 +86,6 @@ EXECUTION_TOTAL = "合计"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-#: The longest search the lists take; a longer one is refused with a message, not cut silently.
-MAX_SEARCH = 50
 #: Compounds per page of the compound list (each is a card of nine lines on a phone).
 COMPOUNDS_PER_PAGE = 15
 
@@ -111,17 +109,6 @@ def _year(request: HttpRequest) -> int:
         % {"asked": asked[:20], "first": MIN_YEAR, "last": MAX_YEAR, "year": current},
     )
     return current
-
-
-def _search(request: HttpRequest) -> str:
-    """The search typed in ``?q=``; an over-long one is refused with a message (nothing is searched)."""
-    typed = request.GET.get("q", "").strip()
-    if len(typed) > MAX_SEARCH:
-        messages.warning(
-            request, _("A search is at most %(n)s characters: shorten it and search again.") % {"n": MAX_SEARCH}
-        )
-        return ""
-    return typed
 
 
 def _section(section: str):  # type: ignore[no-untyped-def]
@@ -196,7 +183,7 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
 @login_required
 def compound_list(request: HttpRequest) -> HttpResponse:
     year = _year(request)
-    search = _search(request)
+    search = search_of(request)
     communities = list(selectors.unit_list(user=request.user, unit_type=UnitType.COMMUNITY))
     community = request.GET.get("community", "").strip()
     if community and community not in {c.code for c in communities}:
@@ -461,6 +448,8 @@ def fund_execution(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "")
     if fmt in CONTENT_TYPES:
         return download(_execution_file(execution, fmt), fmt=fmt, name=f"fund-execution-{year}")
+    if fmt:
+        messages.warning(request, _("Tables download as Excel (format=xlsx) or CSV (format=csv) only."))
     return render(
         request,
         "organizations/fund_execution.html",

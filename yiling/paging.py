@@ -1,4 +1,5 @@
-"""Paging of the portal's long lists, shared by the apps' pages."""
+"""Paging and searching of the portal's long lists, shared by the apps' pages: what a list cannot do
+with its query string is said in a message, never dropped silently."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from django.contrib import messages
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+#: The longest search a list takes (the search boxes say so with ``maxlength``).
+MAX_SEARCH = 50
+#: How a search form refuses an over-long search (``error_messages={"max_length": SEARCH_TOO_LONG}``).
+SEARCH_TOO_LONG = gettext_lazy("A search is at most %(limit_value)s characters.")
 
 
 def page_of(request: HttpRequest, items: Any, per_page: int) -> Page:
@@ -25,3 +32,14 @@ def page_of(request: HttpRequest, items: Any, per_page: int) -> Page:
             % {"asked": asked[:20], "page": page.number, "pages": paginator.num_pages},
         )
         return page
+
+
+def search_of(request: HttpRequest, max_length: int = MAX_SEARCH) -> str:
+    """The search typed in ``?q=``; an over-long one is refused with a message (nothing is searched)."""
+    typed = request.GET.get("q", "").strip()
+    if len(typed) > max_length:
+        messages.warning(
+            request, _("A search is at most %(n)s characters: shorten it and search again.") % {"n": max_length}
+        )
+        return ""
+    return typed

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from yiling.scoping import Anchors, ScopedQuerySet, reach_q
+from yiling.templatetags.portal import cn_date
 from yiling.uploads import AttachmentValidator
 from yiling.validation import OneQueryCheckConstraints
 
@@ -150,8 +151,8 @@ class OwnersCommittee(models.Model):
     def __str__(self) -> str:
         return _("%(compound)s owners' committee (%(start)s – %(end)s)") % {
             "compound": self.compound,
-            "start": self.elected_on,
-            "end": self.term_ends_on,
+            "start": cn_date(self.elected_on),
+            "end": cn_date(self.term_ends_on),
         }
 
 

@@ -14,6 +14,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiling.templatetags.portal import cn_date, money
+
 from ..models import (
     Activity,
     Allowance,
@@ -125,7 +127,7 @@ def branch_post_appoint(*, organization: Organization, member: Any, position: st
                 raise ValidationError(
                     {
                         "started_on": _("The new holder cannot start before the current one (%(day)s).")
-                        % {"day": current.started_on}
+                        % {"day": cn_date(current.started_on)}
                     }
                 )
             current.ended_on = started_on
@@ -166,7 +168,7 @@ def owners_committee_record(
             raise ValidationError(
                 {
                     "elected_on": _("The new term must be elected after the current one (elected on %(day)s).")
-                    % {"day": current.elected_on}
+                    % {"day": cn_date(current.elected_on)}
                 }
             )
         current.is_current = False
@@ -406,10 +408,9 @@ def expense_record(
             raise ValidationError(
                 {
                     "amount": _(
-                        "This expense of %(amount)s yuan would overdraw the %(allocation)s: "
-                        "only %(balance)s yuan is left."
+                        "This expense of %(amount)s would overdraw the %(allocation)s: only %(balance)s is left."
                     )
-                    % {"amount": amount, "allocation": locked.get_source_display(), "balance": balance}
+                    % {"amount": money(amount), "allocation": locked.get_source_display(), "balance": money(balance)}
                 }
             )
     expense = Expense(

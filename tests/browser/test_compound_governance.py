@@ -71,7 +71,7 @@ def test_community_secretary_records_an_activity_and_spends_within_the_balance(l
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     refusal = page.locator("ul.messages li.error").inner_text()
-    assert refusal.startswith("金额（元）：") and "余额不足" in refusal and "699.50" in refusal
+    assert refusal.startswith("金额（元）：") and "余额：仅剩" in refusal and "699.50" in refusal
     assert page.locator("#money dd.balance").inner_text() == "699.50 元"
     assert page.locator("form.expense input[name=purpose]").input_value() == "超支的采购"
 

@@ -414,7 +414,7 @@ def test_a_refused_form_opens_at_itself_with_what_was_typed(live_server, page):
     field = box.locator(".field.invalid").first
     top = field.bounding_box()["y"]
     assert 0 <= top < PHONE["height"]
-    assert "余额不足" in field.inner_text()
+    assert "余额：仅剩" in field.inner_text()
     assert page.evaluate("document.activeElement.name") == "amount"
     assert box.locator("input[name=purpose]").input_value() == "超支的采购"
     assert box.locator("select[name=allocation]").input_value() == str(fund.pk)

@@ -274,3 +274,21 @@ def test_the_agency_contact_s_home_shows_its_compounds_and_open_problems(world, 
     assert "未办结问题 1 个，其中逾期 1 个" in home
     services.liaison_end(liaison=world["liaison_a"], ended_on=timezone.localdate())
     assert "目前没有联系的小区。" in body(client.get(reverse("portal-home")))
+
+
+def test_the_deliberation_choices_of_a_move_give_their_dates_in_chinese(world, client):
+    demand = raise_demand(world["compound_a_unit"], title="电梯停运")
+    held = long_ago(3)
+    services.deliberation_record(
+        compound=world["compound_a_unit"],
+        held_on=held,
+        topic="电梯维修",
+        attendees="张三",
+        attendance=3,
+        decisions="同意维修",
+        demands=[demand],
+    )
+    login(client, world, "contact")
+    page = body(client.get(reverse("liaisons:demand-move", args=[demand.pk, State.ACCEPTED])))
+    assert f"{held.year}年{held.month}月{held.day}日 电梯维修</option>" in page
+    assert held.isoformat() not in page

@@ -204,7 +204,10 @@ def test_what_the_scheme_shows_leaves_at_least_a_thousand_numbers_for_every_demo
 def _shown_on_page(text: str) -> tuple[str, str]:
     found = {key: re.search(rf'<dd class="code" id="{key}">([^<]*)</dd>', text) for key in ("id-number", "birth-date")}
     assert all(found.values()), "the member page no longer shows ID number and birth date where this test reads them"
-    return found["id-number"][1].strip(), found["birth-date"][1].strip()
+    # The page writes the month in Chinese (1959年3月); the arithmetic below reads it as 1959-03.
+    month = re.fullmatch(r"([0-9]{4})年([0-9]{1,2})月", found["birth-date"][1].strip())
+    assert month, "the member page no longer shows the birth date as year and month"
+    return found["id-number"][1].strip(), f"{month[1]}-{int(month[2]):02d}"
 
 
 @pytest.fixture

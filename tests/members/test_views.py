@@ -326,7 +326,8 @@ def test_list_is_paginated_by_twenty(tree, units, compound_secretary, client):
         ({"page": "abc"}, "没有第“abc”页：现显示第 1 页（共 1 页）。"),
         ({"page": "7"}, "没有第“7”页：现显示第 1 页（共 1 页）。"),
         ({"category": "pirate"}, "人员类别：选择一个有效的选项。 pirate 不在可用的选项中。"),
-        ({"q": "张" * 51}, "按姓名搜索：确保该变量包含不超过 50 字符 (目前字符数 51)。"),
+        ({"q": "张" * 51}, "按姓名搜索：搜索内容最多 50 个字。"),
+        ({"q": "张" * 500}, "按姓名搜索：搜索内容最多 50 个字。"),
     ],
 )
 def test_list_answers_a_bad_query_with_a_message(roster, compound_secretary, client, query, warning):
@@ -1032,3 +1033,11 @@ def test_calling_costs_a_fixed_number_of_queries(roster, compound_secretary, cli
         with django_assert_num_queries(13):
             response = client.post(reverse("members:member-call", args=[roster[name].pk]))
         assert f'href="tel:{roster[name].phone}"' in response.content.decode()
+
+
+def test_the_masked_birth_date_reads_year_and_month_in_chinese(roster, community_secretary, client):
+    client.force_login(community_secretary)
+    member = roster["alice"]
+    text = client.get(member.get_absolute_url()).content.decode()
+    shown = re.search(r'<dd class="code" id="birth-date">([^<]*)</dd>', text).group(1)
+    assert shown == f"{member.birth_date.year}年{member.birth_date.month}月"

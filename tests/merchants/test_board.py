@@ -1,5 +1,8 @@
 """The public board: what it shows and hides, its cache, and the feedback it takes."""
 
+import html
+import re
+
 import segno
 from django.test import override_settings
 from django.urls import reverse
@@ -178,6 +181,15 @@ def test_board_list_groups_displaying_merchants_and_searches(client, market, dja
     page = client.get(reverse("board:board-list"), {"q": "五金"}).content.decode()
     assert "红星五金店" in page and "张记粮油店" not in page
     assert client.get(reverse("board:board-list"), {"q": "x" * 60}).status_code == 200
+
+
+def test_an_over_long_board_search_is_answered_with_a_message_and_lists_all(client, market):
+    response = client.get(reverse("board:board-list"), {"q": "五" * 500})
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert re.findall(r'<li class="warning">([^<]*)</li>', page) == ["搜索内容最多 50 个字：请缩短后重新搜索。"]
+    assert "张记粮油店" in page and "红星五金店" in page
+    assert "确保该变量" not in page
 
 
 def test_board_data_is_plain_data(market):

@@ -284,10 +284,10 @@ def test_an_overdrawing_expense_shows_the_refusal_on_the_amount_and_writes_nothi
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     expected = service_message(
-        "This expense of %(amount)s yuan would overdraw the %(allocation)s: only %(balance)s yuan is left.",
-        amount=Decimal("900.00"),
+        "This expense of %(amount)s would overdraw the %(allocation)s: only %(balance)s is left.",
+        amount="900.00 元",
         allocation=service_message("Activity fund"),
-        balance=Decimal("800.00"),
+        balance="800.00 元",
     )
     assert errors["amount"] == [expected]
     assert re.search(r"[\u4e00-\u9fff]", expected) and "overdraw" not in expected
@@ -477,9 +477,7 @@ def test_a_term_elected_before_the_current_one_is_refused(gov_a, district, clien
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["elected_on"] == [
-        service_message(
-            "The new term must be elected after the current one (elected on %(day)s).", day=date(2021, 5, 1)
-        )
+        service_message("The new term must be elected after the current one (elected on %(day)s).", day="2021年5月1日")
     ]
     assert OwnersCommittee.objects.filter(compound=gov_a["unit"]).count() == 1
     assert OwnersCommittee.objects.get(pk=gov_a["committee"].pk).is_current

@@ -96,7 +96,7 @@ def test_two_expenses_at_once_cannot_overdraw(monkeypatch, tree):
     assert not any(thread.is_alive() for thread in threads)
     assert outcome == {
         "first": "spent",
-        "second": {"amount": ["这笔600.00元的支出超出党建活动经费余额，余额不足：仅剩400.00元。"]},
+        "second": {"amount": ["这笔 600.00 元的支出超出党建活动经费余额：仅剩 400.00 元。"]},
     }
     assert list(Expense.objects.values_list("receipt_number", "amount")) == [("first", Decimal("600.00"))]
     assert services.allocation_spent(fund) == Decimal("600.00")

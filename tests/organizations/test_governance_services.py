@@ -76,7 +76,7 @@ def test_committee_term_refused_when_older_or_backwards(compound):
     services.owners_committee_record(compound=compound, elected_on=date(2021, 5, 1), term_ends_on=date(2026, 5, 1))
     with pytest.raises(ValidationError) as older:
         services.owners_committee_record(compound=compound, elected_on=date(2020, 1, 1), term_ends_on=date(2025, 1, 1))
-    assert older.value.message_dict == {"elected_on": ["新一届的选举日期须晚于现任一届（2021-05-01选举）。"]}
+    assert older.value.message_dict == {"elected_on": ["新一届的选举日期须晚于现任一届（2021年5月1日选举）。"]}
     with pytest.raises(ValidationError) as backwards:
         services.owners_committee_record(compound=compound, elected_on=date(2022, 1, 1), term_ends_on=date(2021, 1, 1))
     assert backwards.value.message_dict == {"term_ends_on": ["届满日期须晚于选举日期。"]}

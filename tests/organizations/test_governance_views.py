@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -602,12 +603,12 @@ def test_an_overdrawing_expense_is_refused_and_nothing_written(units, funds, sec
 
     assert response.status_code == 200
     expected = zh(
-        "This expense of %(amount)s yuan would overdraw the %(allocation)s: only %(balance)s yuan is left.",
-        amount="100.01",
+        "This expense of %(amount)s would overdraw the %(allocation)s: only %(balance)s is left.",
+        amount="100.01 元",
         allocation=label(FundSource.ACTIVITY_FUND),
-        balance="100.00",
+        balance="100.00 元",
     )
-    assert "余额不足" in expected
+    assert "余额：仅剩" in expected
     assert "金额（元）：" + expected in messages_of(response)
     assert Expense.objects.count() == 1
     assert 'value="100.01"' in response.content.decode()
@@ -852,3 +853,69 @@ def test_a_community_secretarys_compound_type_community(tree, secretary_client):
     secretary_client.force_login(client_user)
     text = body(secretary_client.get(reverse("organizations:compound-list")))
     assert "小区型社区：绿洲社区党委·单位（恒大绿洲）" in text
+
+
+# --- money and dates as the portal writes them ------------------------------------------------------
+
+
+def warnings_of(response) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r'<li class="warning">([^<]*)</li>', response.content.decode())]
+
+
+def test_the_expense_form_names_allocations_with_thousands_separators(tree, units, funds, secretary_client):
+    services.expense_record(
+        allocation=funds["compound_a"], amount=Decimal("490"), spent_on=today(), purpose="横幅", receipt_number="1"
+    )
+    services.fund_allocation_create(
+        organization=tree["compound_a"],
+        year=today().year,
+        source=FundSource.PUBLIC_REVENUE,
+        amount=Decimal("6000"),
+        granted_on=today(),
+        resolution_ref="决议1号",
+    )
+
+    page = body(secretary_client.get(detail_url(units["compound_a"])))
+
+    options = re.findall(r'<option value="\d+">([^<]*)</option>', page)
+    year = today().year
+    assert f"{year}年{label(FundSource.ACTIVITY_FUND)}，余额 510.00 元（共 1,000.00 元）" in options
+    assert f"{year}年{label(FundSource.PUBLIC_REVENUE)}（决议1号），余额 6,000.00 元（共 6,000.00 元）" in options
+
+
+def test_the_overdraw_refusal_writes_its_amounts_as_money(units, funds, secretary_client):
+    services.expense_record(
+        allocation=funds["compound_a"], amount=Decimal("490"), spent_on=today(), purpose="横幅", receipt_number="1"
+    )
+
+    response = secretary_client.post(
+        action_url("expense-record", units["compound_a"]), expense_data(funds["compound_a"], amount="99999")
+    )
+
+    fund = label(FundSource.ACTIVITY_FUND)
+    assert f"金额（元）：这笔 99,999.00 元的支出超出{fund}余额：仅剩 510.00 元。" in messages_of(response)
+    assert Expense.objects.count() == 1
+
+
+def test_a_refused_appointment_names_the_current_holders_start_in_chinese(tree, units, secretary_client):
+    member = make_member(name="现任", home_organization=tree["compound_a"], residence=units["compound_a"])
+    services.branch_post_appoint(
+        organization=tree["compound_a"], member=member, position=BranchPosition.SECRETARY, started_on=date(2024, 3, 7)
+    )
+    newcomer = make_member(name="新任", home_organization=tree["compound_a"], residence=units["compound_a"])
+    with pytest.raises(ValidationError) as refused:
+        services.branch_post_appoint(
+            organization=tree["compound_a"],
+            member=newcomer,
+            position=BranchPosition.SECRETARY,
+            started_on=date(2024, 3, 1),
+        )
+    assert "2024年3月7日" in str(refused.value) and "2024-03-07" not in str(refused.value)
+
+
+def test_an_unknown_download_format_of_the_fund_execution_is_answered(tree, secretary_client):
+    response = secretary_client.get(reverse("organizations:fund-execution"), {"format": "bogus"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert warnings_of(response) == ["表格只能下载为 Excel（format=xlsx）或 CSV（format=csv）。"]
+    assert warnings_of(secretary_client.get(reverse("organizations:fund-execution"))) == []

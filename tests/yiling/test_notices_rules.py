@@ -126,3 +126,41 @@ def test_task_reminders_when_due_soon_and_again_when_overdue_never_when_done(w):
     rule = registry.get_rule("yiling.task_reminders")
     services.task_update(task=task, due_on=TODAY + timedelta(days=30))  # moved: the reminder is no longer due
     assert not rule.still_due(f"task:{task.pk}", f"{TODAY + timedelta(days=3)}:overdue", TODAY + timedelta(days=5))
+
+
+def cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def test_notice_titles_write_their_dates_as_chinese_is_written(w, client):
+    _p, (task, _other) = programme_with_tasks([w["compound_a"], w["compound_b"]], due_on=TODAY + timedelta(days=3))
+    gov = governance_of(w["compound_a"], "甲")
+    committee = org_services.owners_committee_record(
+        compound=gov["unit"], elected_on=TODAY - timedelta(days=30), term_ends_on=TODAY + timedelta(days=25)
+    )
+    run("yiling.task_reminders", TODAY)
+    run("organizations.committee_term_expiry", TODAY)
+    titles = list(Notice.objects.values_list("title", flat=True))
+    assert any(cn(task.due_on) in t for t in titles) and any(cn(committee.term_ends_on) in t for t in titles)
+    assert not any(f"{task.due_on}" in t or f"{committee.term_ends_on}" in t for t in titles)
+    client.force_login(w["compound"])
+    page = client.get("/notices/").content.decode()
+    assert cn(task.due_on) in page and task.due_on.isoformat() not in page
+
+
+def test_the_progress_bulletin_names_its_week_in_chinese(w):
+    programme_with_tasks([w["compound_a"]], due_on=TODAY + timedelta(days=3))
+    run("yiling.progress_bulletin", TODAY)
+    year, week, _day = TODAY.isocalendar()
+    titles = list(Notice.objects.values_list("title", flat=True))
+    assert titles and all(f"{year}年第{week}周" in t and "-W" not in t for t in titles)
+
+
+def test_stored_titles_get_chinese_dates():
+    from importlib import import_module
+
+    migration = import_module("yiling.migrations.0004_notice_titles_chinese_dates")
+    assert migration.chinese_dates("门禁（限期2026-10-30，处理中）") == "门禁（限期2026年10月30日，处理中）"
+    assert migration.chinese_dates("联盟在2026-Q4尚未召开联席会议") == "联盟在2026年第4季度尚未召开联席会议"
+    assert migration.chinese_dates("进度通报 2026-W03：甲街道") == "进度通报 2026年第3周：甲街道"
+    assert migration.chinese_dates("编号 12026-10-301") == "编号 12026-10-301"

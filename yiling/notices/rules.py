@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from yiling.templatetags.portal import cn_date, cn_week
+
 from .models import NoticeKind, ProgressReport, Task
 from .recipients import SECRETARIES, STREET_STAFF, Directory
 from .registry import Draft, notice_rule
@@ -70,6 +72,7 @@ def progress_bulletin(as_of: date) -> Iterator[Draft]:
         "unit"
     )
     week = week_of(as_of)
+    iso_year, iso_week, _weekday = as_of.isocalendar()
     for scope in scopes:
         inside = [t for t in tasks if t.organization.path.startswith(scope.path)]
         if not inside:
@@ -83,7 +86,12 @@ def progress_bulletin(as_of: date) -> Iterator[Draft]:
         for task in behind[:20]:
             lines.append(
                 _("Behind: %(org)s · %(task)s (due %(due)s, %(progress)s%%)")
-                % {"org": task.organization.name, "task": task.title, "due": task.due_on, "progress": task.progress}
+                % {
+                    "org": task.organization.name,
+                    "task": task.title,
+                    "due": cn_date(task.due_on),
+                    "progress": task.progress,
+                }
             )
         moved = [t for t in inside if t.pk in changed]
         for task in moved[:20]:
@@ -99,7 +107,8 @@ def progress_bulletin(as_of: date) -> Iterator[Draft]:
         yield Draft(
             subject_key=f"organization:{scope.pk}",
             period=week,
-            title=_("Progress bulletin %(week)s: %(scope)s") % {"week": week, "scope": scope.name},
+            title=_("Progress bulletin %(week)s: %(scope)s")
+            % {"week": cn_week(iso_year, iso_week), "scope": scope.name},
             body="\n".join(lines),
             url=reverse("notices:progress") + f"?scope={scope.code}",
             recipients=directory.at(scope.pk, roles),
@@ -141,7 +150,7 @@ def task_reminders(as_of: date) -> Iterator[Draft]:
         yield Draft(
             subject_key=f"task:{task.pk}",
             period=period,
-            title=title % {"task": task.title, "due": task.due_on, "progress": task.progress},
+            title=title % {"task": task.title, "due": cn_date(task.due_on), "progress": task.progress},
             body=task.instructions[:500],
             url=task.get_absolute_url(),
             recipients=directory.at(task.organization_id, (*SECRETARIES, STREET_STAFF)),
