@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yiling.templatetags.portal import cn_date
 
@@ -45,7 +46,7 @@ class DemandFilterForm(forms.Form):
 class DemandRaiseForm(PageForm):
     id_prefix = "demand"
 
-    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    category = forms.ChoiceField(label=pgettext_lazy("problem", "Category"), choices=Category.choices)
     title = forms.CharField(label=_("Title"), max_length=100, strip=True)
     description = forms.CharField(
         label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from yiling.scoping import Anchors, ScopedQuerySet
@@ -160,7 +161,7 @@ class Demand(OneQueryCheckConstraints, models.Model):
         related_name="demands",
         help_text=_("The pairing under which the problem was raised."),
     )
-    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    category = models.CharField(pgettext_lazy("problem", "category"), max_length=16, choices=Category.choices)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), max_length=2000, blank=True)
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from organizations.models import Unit
-from organizations.selectors import is_district_wide
 from yiling.paging import page_of
 from yiling.uploads import attachment_response
 
@@ -347,9 +346,9 @@ def deliberation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """Open, overdue and resolved problems by agency and by street, and the median days to resolve."""
-    demands = Demand.objects.visible_to(request.user)
-    if not demands.exists() and not is_district_wide(request.user):
+    if not selectors.may_see_report(request.user):
         raise Http404
+    demands = Demand.objects.visible_to(request.user)
     return render(
         request,
         "liaisons/report.html",

@@ -292,3 +292,20 @@ def test_the_deliberation_choices_of_a_move_give_their_dates_in_chinese(world, c
     page = body(client.get(reverse("liaisons:demand-move", args=[demand.pk, State.ACCEPTED])))
     assert f"{held.year}年{held.month}月{held.day}日 电梯维修</option>" in page
     assert held.isoformat() not in page
+
+
+def test_a_problems_category_is_named_as_a_problems_not_a_persons(world, client):
+    login(client, world, "compound_secretary")
+    code = world["compound_a_unit"].code
+    client.post(
+        reverse("liaisons:demand-raise", args=[code]),
+        {"category": "parking", "title": "停车位不足", "priority": "high", "due_on": ""},
+    )
+    demand = Demand.objects.get(title="停车位不足")
+
+    detail = body(client.get(reverse("liaisons:demand-detail", args=[demand.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    raise_form = body(client.get(reverse("liaisons:demand-raise", args=[code]), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+
+    assert "<dt>问题类别</dt>" in detail
+    assert "人员类别" not in detail and "人员类别" not in raise_form
+    assert "问题类别" in raise_form
