@@ -11,6 +11,7 @@ urlpatterns = [
     path("compounds/<str:code>/", views.compound_detail, name="compound-detail"),
     path("compounds/<str:code>/committee/", views.committee_record, name="committee-record"),
     path("compounds/<str:code>/committee/seats/", views.seat_add, name="seat-add"),
+    path("compounds/<str:code>/committee/seats/<int:pk>/end/", views.seat_end, name="seat-end"),
     path("compounds/<str:code>/first-secretary/", views.first_secretary_appoint, name="first-secretary-appoint"),
     path("compounds/<str:code>/venues/", views.venue_add, name="venue-add"),
     path("compounds/<str:code>/activities/", views.activity_record, name="activity-record"),

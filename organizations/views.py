@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -322,6 +323,54 @@ def seat_add(request: HttpRequest, code: str) -> HttpResponse:
         _("%(name)s now sits on the owners' committee as %(position)s.")
         % {"name": seat.name, "position": seat.get_position_display()},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def seat_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """GET asks first, saying what ending a seat does; POST vacates it from today, and the message
+    points to the form that seats someone again."""
+    seat = selectors.manageable_seat(user=request.user, code=code, pk=pk)
+    compound = seat.committee.compound
+    year = _year(request)
+    names = {"name": seat.name, "position": seat.get_position_display(), "compound": compound.name}
+    seats_url = f"{_compound_url(code, year)}#committee"
+    if seat.ended_on is not None:
+        messages.info(request, _("This seat has already been vacated."))
+        return redirect(seats_url)
+    if request.method == "GET":
+        return render(
+            request,
+            "members/confirm.html",
+            {
+                "title": _("End %(name)s's seat as %(position)s?") % names,
+                "consequence": _(
+                    "From today %(name)s no longer sits on the owners' committee of %(compound)s as "
+                    "%(position)s; the seat stays in the committee's record with its dates. You can seat "
+                    "someone again with “Add a seat”."
+                )
+                % names,
+                "action": request.get_full_path(),
+                "submit": _("End the seat"),
+                "back": seats_url,
+            },
+        )
+    try:
+        services.committee_seat_end(seat=seat, ended_on=timezone.localdate())
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(seats_url)
+    messages.success(
+        request,
+        format_html(
+            '{} <a class="undo" href="{}">{}</a>',
+            _("%(name)s no longer sits on the owners' committee as %(position)s.") % names,
+            f"{_compound_url(code, year)}#form-seat",
+            _("Seat someone again"),
+        ),
+    )
+    return redirect(seats_url)
 
 
 @login_required

@@ -209,6 +209,13 @@ def manageable_compound(*, user: UserLike, code: str) -> Unit:
     return get_object_or_404(qs, code=code)
 
 
+def manageable_seat(*, user: UserLike, code: str, pk: int) -> CommitteeSeat:
+    """A seat on a committee of a compound the user may act on, or 404."""
+    compound = manageable_compound(user=user, code=code)
+    qs = CommitteeSeat.objects.select_related("committee__compound")
+    return get_object_or_404(qs, pk=pk, committee__compound=compound)
+
+
 @dataclass
 class CompoundRecords:
     """Everything the compound page lists, read with a fixed number of queries."""

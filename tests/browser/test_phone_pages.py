@@ -16,7 +16,7 @@ from django.utils import timezone
 from members import services as member_services
 from members.models import CheckIn, Member, PostKind, VolunteerPost
 from organizations import services
-from organizations.models import Expense, FundAllocation, Role, Unit, UnitType
+from organizations.models import CommitteeSeat, Expense, FundAllocation, Role, Unit, UnitType
 from tests.members.factories import make_member
 from tests.organizations.factories import district_tree, user_with_role
 from tests.organizations.test_governance_views import PNG
@@ -135,6 +135,7 @@ def route_urls() -> dict[str, str]:
     post = VolunteerPost.objects.active().order_by("pk").first()
     member = Member.objects.filter(residence=compound).order_by("pk").first()
     expense = Expense.objects.exclude(receipt="").order_by("pk").first() or Expense.objects.order_by("pk").first()
+    seat = CommitteeSeat.objects.filter(committee__compound=compound, ended_on=None).order_by("pk").first()
     args = {
         "members:member-detail": [member.pk],
         "members:member-reveal": [member.pk],
@@ -147,6 +148,7 @@ def route_urls() -> dict[str, str]:
         "members:post-end": [post.pk],
         "organizations:organization-detail": [compound.organization.code],
         "organizations:expense-receipt": [expense.pk],
+        "organizations:seat-end": [compound.code, seat.pk],
         # --- notices: the demo compound secretary's first notice, this year's programme and a task
         **_notice_args(),
         # --- end notices

@@ -467,6 +467,59 @@ def test_add_seats_for_a_resident_member_and_an_owner(tree, units, secretary_cli
     assert any("请选择居住在此的党员，或填写业主姓名" in m for m in messages_of(empty))
 
 
+def seat_end_url(seat) -> str:
+    return reverse("organizations:seat-end", args=[seat.committee.compound.code, seat.pk])
+
+
+def test_ending_a_seat_asks_first_then_vacates_it_and_points_to_seating_again(units, secretary_client):
+    compound = units["compound_a"]
+    seat = services.committee_seat_add(
+        committee=committee_for(compound), position=CommitteePosition.CHAIR, name="业主丁"
+    )
+    page = body(secretary_client.get(detail_url(compound)))
+    assert f'href="{seat_end_url(seat)}?year={today().year}"' in page
+
+    asks = secretary_client.get(seat_end_url(seat))
+
+    assert asks.status_code == 200
+    assert zh("End %(name)s's seat as %(position)s?", name="业主丁", position=label(CommitteePosition.CHAIR)) in body(
+        asks
+    )
+    assert "仍保留在业委会记录中" in body(asks)
+    seat.refresh_from_db()
+    assert seat.ended_on is None
+
+    done = secretary_client.post(seat_end_url(seat), follow=True)
+
+    seat.refresh_from_db()
+    assert seat.ended_on == today()
+    assert done.redirect_chain[-1][0] == f"{detail_url(compound)}#committee"
+    said = zh(
+        "%(name)s no longer sits on the owners' committee as %(position)s.",
+        name="业主丁",
+        position=label(CommitteePosition.CHAIR),
+    )
+    assert (
+        f'<li class="success">{said} <a class="undo" href="{detail_url(compound)}#form-seat">重新增加委员</a>'
+        in body(done)
+    )
+    assert seat_end_url(seat) not in body(done)  # no longer listed
+
+    again = secretary_client.get(seat_end_url(seat), follow=True)
+    assert zh("This seat has already been vacated.") in body(again)
+
+
+def test_a_seat_of_another_communitys_compound_cannot_be_ended(units, secretary_client):
+    seat = services.committee_seat_add(
+        committee=committee_for(units["compound_b"]), position=CommitteePosition.MEMBER, name="业主戊"
+    )
+
+    assert secretary_client.get(seat_end_url(seat)).status_code == 404
+    assert secretary_client.post(seat_end_url(seat)).status_code == 404
+    seat.refresh_from_db()
+    assert seat.ended_on is None
+
+
 def test_appoint_a_first_secretary_held_elsewhere_by_id_number_and_name(tree, units, secretary_client):
     compound = units["compound_a"]
     sent = make_member(
