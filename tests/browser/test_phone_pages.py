@@ -420,6 +420,9 @@ def test_a_refused_form_opens_at_itself_with_what_was_typed(live_server, page):
     assert page.evaluate("document.activeElement.name") == "amount"
     assert box.locator("input[name=purpose]").input_value() == "超支的采购"
     assert box.locator("select[name=allocation]").input_value() == str(fund.pk)
+    # A choice is as easy to tap as a typed field beside it.
+    typed = box.locator("input[name=amount]").bounding_box()["height"]
+    assert box.locator("select[name=allocation]").bounding_box()["height"] >= typed - 2 >= 30
     assert not Expense.objects.exists()
 
     # The address opened again (typed, shared, or from the history) is the page at the form, not a 405.
