@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from organizations.models import Organization, UnitType
 from yiling.paging import page_of
+from yiling.refusals import focus_first_error
 
 from . import selectors, services
 from .forms import (
@@ -67,19 +68,11 @@ def _field_message(form: forms.Form, field: str | None, message: str) -> str:
     return message
 
 
-def _focus_first_error(form: forms.Form) -> None:
-    """The cursor in the first wrong field when the page opens at the form (works without JS)."""
-    for name, field in form.fields.items():
-        if name in form.errors:
-            field.widget.attrs["autofocus"] = True
-            return
-
-
 def _invalid(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, _field_message(form, field, message))
-    _focus_first_error(form)
+    focus_first_error(form)
 
 
 def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> None:
@@ -89,7 +82,7 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
         for message in errors:
             form.add_error(target, message)
             messages.error(request, _field_message(form, target, message))
-    _focus_first_error(form)
+    focus_first_error(form)
 
 
 def _year(request: HttpRequest) -> int:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from organizations.models import Unit
 from yiling.paging import page_of
+from yiling.refusals import file_again
 from yiling.uploads import attachment_response
 
 from . import selectors, services
@@ -203,6 +204,7 @@ def demand_move(request: HttpRequest, pk: int, to_state: str) -> HttpResponse:
                     _("“%(title)s” is now %(state)s.") % {"title": demand.title, "state": State(to_state).label},
                 )
                 return redirect(demand.get_absolute_url())
+        file_again(request, form)
     else:
         if to_state not in services.moves_for(request.user, demand):
             messages.info(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from members import selectors as member_selectors
 from yiling.paging import page_of, search_of
+from yiling.refusals import file_again
 from yiling.spreadsheets import CONTENT_TYPES, download, write_table
 from yiling.templatetags.portal import cn_date
 from yiling.uploads import attachment_response
@@ -152,22 +153,7 @@ def _form_invalid(request: HttpRequest, form: forms.Form) -> None:
     for field, errors in form.errors.items():
         for message in errors:
             messages.error(request, _field_message(form, field, message))
-    _file_again(request, form)
-
-
-def _focus_first_error(form: forms.Form) -> None:
-    """The cursor in the first wrong field when the page opens at the form (works without JS)."""
-    for name, field in form.fields.items():
-        if name in form.errors:
-            field.widget.attrs["autofocus"] = True
-            return
-
-
-def _file_again(request: HttpRequest, form: forms.Form) -> None:
-    _focus_first_error(form)
-    if any(request.FILES.get(name) for name, field in form.fields.items() if isinstance(field, forms.FileField)):
-        form.file_again = True  # type: ignore[attr-defined]
-        messages.warning(request, _("The file you attached was not kept: choose it again before sending."))
+    file_again(request, form)
 
 
 def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> None:
@@ -178,7 +164,7 @@ def _refused(request: HttpRequest, form: forms.Form, exc: ValidationError) -> No
         for message in errors:
             form.add_error(target, message)
             messages.error(request, _field_message(form, target, message))
-    _file_again(request, form)
+    file_again(request, form)
 
 
 @login_required

@@ -3,6 +3,7 @@ per page whatever the number of rows."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -309,3 +310,20 @@ def test_a_problems_category_is_named_as_a_problems_not_a_persons(world, client)
     assert "<dt>问题类别</dt>" in detail
     assert "人员类别" not in detail and "人员类别" not in raise_form
     assert "问题类别" in raise_form
+
+
+def test_a_refused_move_asks_for_its_attachment_again_and_opens_at_the_wrong_field(world, client):
+    demand = raise_demand(world["compound_a_unit"], state=State.RESOLVED)
+    login(client, world, "compound_secretary")
+    attachment = SimpleUploadedFile("照片.png", PNG, content_type="image/png")
+
+    refused = client.post(
+        reverse("liaisons:demand-move", args=[demand.pk, State.REOPENED]), {"note": "", "attachment": attachment}
+    )
+
+    page = body(refused)
+    assert refused.status_code == 200
+    assert "未保存：请更正下面标出的内容。 您附上的文件没有保留：提交前请重新选择文件。" in page
+    assert re.search(r'name="note"[^>]*autofocus', page)
+    demand.refresh_from_db()
+    assert demand.state == State.RESOLVED
