@@ -202,6 +202,21 @@ def volunteer_post_end(*, volunteer_post: VolunteerPost, ended_on: date, by: Any
 
 
 @transaction.atomic
+def volunteer_post_resume(*, volunteer_post: VolunteerPost, today: date, by: Any = None) -> VolunteerPost:
+    """Undo ending a post the same day: the member holds it again as before, from its first day."""
+    holding = VolunteerPost.objects.select_for_update().get(pk=volunteer_post.pk)
+    if holding.ended_on is None:
+        raise ValidationError(_("This post has not ended."))
+    if holding.ended_on != today:
+        raise ValidationError(_("Only a post ended today can be resumed; assign the post again instead."))
+    holding.ended_on = None
+    holding.full_clean()
+    holding._history_user = by
+    holding.save(update_fields=["ended_on"])
+    return holding
+
+
+@transaction.atomic
 def floating_record_open(
     *,
     member: Member,

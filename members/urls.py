@@ -15,4 +15,5 @@ urlpatterns = [
     path("checkins/<int:pk>/confirm/", views.checkin_confirm, name="checkin-confirm"),
     path("checkins/<int:pk>/return/", views.checkin_return, name="checkin-return"),
     path("posts/<int:pk>/end/", views.post_end, name="post-end"),
+    path("posts/<int:pk>/resume/", views.post_resume, name="post-resume"),
 ]

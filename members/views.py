@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from yiling.paging import page_of
 from yiling.privacy import redact
+from yiling.templatetags.portal import cn_date
 
 from . import selectors, services
 from .forms import CheckInReturnForm, CheckInSubmitForm, MemberFilterForm, PostAssignForm
@@ -348,16 +349,54 @@ def post_end(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _refused(request, exc)
     else:
-        undo = reverse("members:post-assign", args=[holding.compound.code])
         messages.success(
             request,
             format_html(
-                '{} <a class="undo" href="{}?member={}&amp;post={}">{}</a>',
+                '{} <a class="undo" href="{}">{}</a>',
                 _("%(member)s no longer holds the post %(post)s.") % names,
-                undo,
-                holding.member_id,
-                holding.post,
+                reverse("members:post-resume", args=[holding.pk]),
                 _("Undo"),
             ),
         )
+    return _back(request, f"{_unit_url(holding.compound)}#posts")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    """The undo of ending a post the same day: GET asks first, POST gives the post back as it was (from
+    its first day). A post ended earlier is assigned again instead, from the compound page."""
+    holding = selectors.manageable_post(user=request.user, pk=pk)
+    names = {
+        "member": holding.member.name,
+        "post": holding.get_post_display(),
+        "compound": holding.compound.name,
+        "since": cn_date(holding.started_on),
+    }
+    if request.method == "GET":
+        if holding.ended_on != timezone.localdate():
+            messages.info(request, _("Only a post ended today can be resumed; assign the post again instead."))
+            return redirect(f"{_unit_url(holding.compound)}#posts")
+        return _confirm_page(
+            request,
+            {
+                "title": _("Undo ending the post %(post)s of %(member)s?") % names,
+                "consequence": _(
+                    "%(member)s holds the post %(post)s in %(compound)s again as before, since %(since)s; "
+                    "today's ending is undone."
+                )
+                % names,
+                "action": reverse("members:post-resume", args=[holding.pk]),
+                "submit": _("Undo"),
+                "back": _unit_url(holding.compound),
+                "next": f"{_unit_url(holding.compound)}#posts",
+                "safe": True,
+            },
+        )
+    try:
+        services.volunteer_post_resume(volunteer_post=holding, today=timezone.localdate(), by=request.user)
+    except ValidationError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("%(member)s holds the post %(post)s again, since %(since)s.") % names)
     return _back(request, f"{_unit_url(holding.compound)}#posts")

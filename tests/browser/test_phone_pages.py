@@ -146,6 +146,7 @@ def route_urls() -> dict[str, str]:
         "members:checkin-confirm": [checkin.pk],
         "members:checkin-return": [checkin.pk],
         "members:post-end": [post.pk],
+        "members:post-resume": [post.pk],
         "organizations:organization-detail": [compound.organization.code],
         "organizations:expense-receipt": [expense.pk],
         "organizations:seat-end": [compound.code, seat.pk],
@@ -344,13 +345,16 @@ def test_ending_a_post_asks_first_and_offers_the_undo(live_server, page, compoun
     holding.refresh_from_db()
     assert holding.ended_on == timezone.localdate()
 
-    # The way back: the undo asks too, then gives the post again.
+    # The way back: the undo asks too, then gives the post back as it was, from its first day.
     message.locator("a.undo").click()
     page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "重新任命李博为停车管理员？"
+    assert page.locator("h1").inner_text() == "撤销结束李博的停车管理员岗位？"
+    assert "任职仍从2025年3月1日算起" in page.locator("p.consequence").inner_text()
     page.locator("form.confirm-action button[type=submit]").click()
     page.wait_for_load_state()
-    assert VolunteerPost.objects.active().get(member=volunteer).post == PostKind.PARKING
+    resumed = VolunteerPost.objects.active().get(member=volunteer)
+    assert (resumed.pk, resumed.post, resumed.started_on) == (holding.pk, PostKind.PARKING, date(2025, 3, 1))
+    assert "李博继续担任停车管理员，任职自2025年3月1日起。" in page.locator("ul.messages").inner_text()
 
 
 def test_choosing_a_member_from_many_is_typing_a_name(live_server, page, compound_with_a_post):

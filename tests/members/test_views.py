@@ -680,20 +680,33 @@ def test_ending_a_post_asks_first_and_offers_the_way_back(roster, units, compoun
     sanitation = label(PostKind.SANITATION)
     assert zh("%(member)s no longer holds the post %(post)s.", member="李博", post=sanitation) in success
     undo = html.unescape(re.search(r'<a class="undo" href="([^"]+)">撤销</a>', success).group(1))
-    assert undo == (
-        reverse("members:post-assign", args=[units["compound_a"].code])
-        + f"?member={roster['bob'].pk}&post={PostKind.SANITATION}"
-    )
+    assert undo == reverse("members:post-resume", args=[holding.pk])
 
-    # The way back asks too, then gives the post again.
+    # The way back asks too, then gives the post back as it was, from its first day.
     again = client.get(undo)
-    assert zh("Give %(member)s the post %(post)s again?", member="李博", post=label(PostKind.SANITATION)) in body(again)
+    assert zh("Undo ending the post %(post)s of %(member)s?", member="李博", post=sanitation) in body(again)
     assert VolunteerPost.objects.active().filter(member=roster["bob"]).count() == 0
-    client.post(
-        reverse("members:post-assign", args=[units["compound_a"].code]),
-        {"member": roster["bob"].pk, "post": PostKind.SANITATION},
+    client.post(undo)
+    resumed = VolunteerPost.objects.active().get(member=roster["bob"])
+    assert (resumed.pk, resumed.post, resumed.started_on) == (holding.pk, PostKind.SANITATION, holding.started_on)
+    assert resumed.ended_on is None
+
+
+def test_only_a_post_ended_today_is_resumed(roster, units, compound_secretary, client):
+    holding = services.volunteer_post_assign(
+        member=roster["bob"], compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2024, 1, 1)
     )
-    assert VolunteerPost.objects.active().get(member=roster["bob"]).post == PostKind.SANITATION
+    services.volunteer_post_end(volunteer_post=holding, ended_on=date(2025, 1, 1))
+    client.force_login(compound_secretary)
+    resume = reverse("members:post-resume", args=[holding.pk])
+
+    asked = client.get(resume, follow=True)
+    refused = client.post(resume, follow=True)
+
+    said = zh("Only a post ended today can be resumed; assign the post again instead.")
+    assert said in body(asked) and said in body(refused)
+    holding.refresh_from_db()
+    assert holding.ended_on == date(2025, 1, 1)
 
 
 def test_the_question_before_ending_is_only_for_who_may_end(tree, units, other_secretary, client):
@@ -1041,3 +1054,17 @@ def test_the_masked_birth_date_reads_year_and_month_in_chinese(roster, community
     text = client.get(member.get_absolute_url()).content.decode()
     shown = re.search(r'<dd class="code" id="birth-date">([^<]*)</dd>', text).group(1)
     assert shown == f"{member.birth_date.year}年{member.birth_date.month}月"
+
+
+def test_resuming_a_post_is_only_for_who_may_end_it(roster, units, other_secretary, client):
+    holding = services.volunteer_post_assign(
+        member=roster["bob"], compound=units["compound_a"], post=PostKind.SANITATION, started_on=date(2024, 1, 1)
+    )
+    services.volunteer_post_end(volunteer_post=holding, ended_on=timezone.localdate())
+    client.force_login(other_secretary)
+    resume = reverse("members:post-resume", args=[holding.pk])
+
+    assert client.get(resume).status_code == 404
+    assert client.post(resume).status_code == 404
+    holding.refresh_from_db()
+    assert holding.ended_on == timezone.localdate()
