@@ -52,8 +52,11 @@ def _alliance(request: HttpRequest, code: str) -> Alliance:
     return get_object_or_404(selectors.alliances_for(request.user), code=code)
 
 
-def _detail_url(alliance: Alliance, section: str = "") -> str:
+def _detail_url(alliance: Alliance, section: str = "", year: int | None = None) -> str:
+    """The alliance page (of ``year``'s programme, when not this year's), at ``section``."""
     url = reverse("alliances:alliance-detail", args=[alliance.code])
+    if year is not None and year != timezone.localdate().year:
+        url = f"{url}?year={year}"
     return f"{url}#{section}" if section else url
 
 
@@ -190,9 +193,10 @@ def _post_action(request: HttpRequest, code: str, key: str, section: str, act: A
     (``form-meeting`` for ``meeting_form``), so a refused form opens there; that address opened with GET
     goes to the alliance page at the same anchor."""
     alliance = _alliance(request, code)
+    year = _year(request)  # the programme year the page was opened for (the form's address keeps it)
     if request.method == "GET":
-        return redirect(_detail_url(alliance, _form_anchor(key)))
-    form = _forms(alliance, _year(request), request.POST)[key]
+        return redirect(_detail_url(alliance, _form_anchor(key), year))
+    form = _forms(alliance, year, request.POST)[key]
     if form.is_valid():
         try:
             message = act(alliance, form.cleaned_data)
@@ -200,7 +204,7 @@ def _post_action(request: HttpRequest, code: str, key: str, section: str, act: A
             _refused(request, form, exc)
         else:
             messages.success(request, message)
-            return redirect(_detail_url(alliance, section))
+            return redirect(_detail_url(alliance, section, year))
     else:
         _invalid(request, form)
     return _alliance_page(request, alliance, {key: form})

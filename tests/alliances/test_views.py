@@ -184,3 +184,26 @@ def test_plan_hold_book_and_lead_from_the_page(tree, secretary, client):
     client.post(reverse("alliances:lead-set", args=[alliance.code]), {"branch": b.pk})
     alliance.refresh_from_db()
     assert alliance.lead_branch == b
+
+
+def test_a_past_years_activity_is_held_from_that_years_page(tree, secretary, client):
+    from alliances.models import HostTurn, JointActivity
+
+    alliance = make_alliance(tree)
+    last_year = timezone.localdate().year - 1
+    planned = date(last_year, 11, 20)
+    services.joint_activity_plan(
+        alliance=alliance, year=last_year, title="去年的观摩", kind="observation", planned_on=planned
+    )
+    activity = JointActivity.objects.get(title="去年的观摩")
+    page = client.get(f"{alliance.get_absolute_url()}?year={last_year}").content.decode()
+    held_action = f"{reverse('alliances:activity-held', args=[alliance.code])}?year={last_year}#form-held"
+    assert f'action="{held_action}"' in page
+
+    done = client.post(
+        held_action.split("#")[0],
+        {"activity": activity.pk, "held_on": planned.isoformat(), "host": tree["branches"][0].pk},
+    )
+
+    assert HostTurn.objects.get(activity=activity).branch == tree["branches"][0]
+    assert done["Location"].startswith(f"{alliance.get_absolute_url()}?year={last_year}#")

@@ -97,11 +97,11 @@ def test_an_action_address_of_another_parks_alliance_is_not_found_on_get(tree, c
     assert client.get(alliance.get_absolute_url()).status_code == 404
 
 
-def test_every_form_of_the_alliance_page_posts_to_its_own_box(tree, secretary, client):
+def test_every_form_of_the_alliance_page_posts_to_its_own_box_in_the_year_shown(tree, secretary, client):
     alliance = _alliance_with_a_room(tree)
     page = client.get(alliance.get_absolute_url()).content.decode()
     for name, anchor in ACTIONS.items():
-        action = f"{reverse(name, args=[alliance.code])}#{anchor}"
+        action = f"{reverse(name, args=[alliance.code])}?year={timezone.localdate().year}#{anchor}"
         assert f'action="{action}"' in _box(page, anchor), name
 
 
@@ -117,7 +117,7 @@ def test_a_refused_swap_opens_at_its_form_with_the_branches_chosen(tree, secreta
     page = response.content.decode()
     box = _box(page, "form-swap")
     # Posted to the address ending at the form: the browser shows the page there, the box open.
-    assert f'action="{url}#form-swap"' in box
+    assert f'action="{url}?year={timezone.localdate().year}#form-swap"' in box
     assert '<details class="action-box" id="form-swap" open>' in box
     assert zh("Choose two different branches.") in box
     assert box.count(f'<option value="{a.pk}" selected>') == 2
@@ -137,7 +137,7 @@ def test_a_refused_meeting_keeps_what_was_typed_with_the_cursor_in_the_wrong_fie
 
     assert response.status_code == 200
     box = _box(response.content.decode(), "form-meeting")
-    assert f'action="{url}#form-meeting"' in box and 'class="form-errors"' in box
+    assert f'action="{url}?year={timezone.localdate().year}#form-meeting"' in box and 'class="form-errors"' in box
     held_on = re.search(r'<div class="field invalid" data-field="held_on">.*?</div>', box, re.S).group(0)
     assert "autofocus" in held_on
     assert box.count("autofocus") == 1
