@@ -53,9 +53,20 @@
     if (control) { control.focus({ preventScroll: true }); }
   }
 
+  // A page opened at a part of it (#posts after ending a post): the messages about what was just done
+  // are shown there, where the user looks, instead of at the top of the page above the screen.
+  function messagesAtTheTarget() {
+    var list = document.querySelector("ul.messages");
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!list || !target || document.querySelector(".field.invalid")) { return; }
+    target.insertBefore(list, target.firstChild);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-type-to-find]").forEach(typeToFind);
     document.querySelectorAll("input[data-filter-rows]").forEach(filterRows);
+    messagesAtTheTarget();
   });
   // After the browser has scrolled to the address's #form-… (which would otherwise win over the focus).
   window.addEventListener("load", showRefusedForm);

@@ -12,6 +12,7 @@ import pytest
 from django.urls import get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from members import services as member_services
 from members.models import CheckIn, Member, PostKind, VolunteerPost
@@ -342,6 +343,9 @@ def test_ending_a_post_asks_first_and_offers_the_undo(live_server, page, compoun
 
     message = page.locator("ul.messages li.success")
     assert message.inner_text().startswith("李博已不再担任停车管理员。")
+    # The page opens at the posts, and the message about the post is there, on the screen.
+    assert page.url.endswith("#posts")
+    expect(message).to_be_in_viewport()
     holding.refresh_from_db()
     assert holding.ended_on == timezone.localdate()
 
