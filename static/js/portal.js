@@ -60,7 +60,9 @@
     var id = decodeURIComponent(window.location.hash.slice(1));
     var target = id && document.getElementById(id);
     if (!list || !target || document.querySelector(".field.invalid")) { return; }
-    target.insertBefore(list, target.firstChild);
+    target.parentNode.insertBefore(list, target);
+    // After the browser's own scroll to the target: bring the messages, just above it, on screen.
+    window.addEventListener("load", function () { list.scrollIntoView({ block: "start" }); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
