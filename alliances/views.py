@@ -366,7 +366,12 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def instructor_list(request: HttpRequest) -> HttpResponse:
-    """Large-scale enterprises with their instructor and last visit; ``?overdue=1`` keeps the overdue."""
+    return _instructor_page(request)
+
+
+def _instructor_page(request: HttpRequest, refused: tuple[int, forms.Form] | None = None) -> HttpResponse:
+    """Large-scale enterprises with their instructor and last visit; ``?overdue=1`` keeps the overdue.
+    ``refused``: the assignment whose visit form was just refused, and that form, shown open."""
     today = timezone.localdate()
     only = request.GET.get("show", "")
     if only not in ("", "overdue", "uncovered"):
@@ -381,34 +386,44 @@ def instructor_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "alliances/instructor_list.html",
-        {"page": page, "rows": page.object_list, "show": only, "form": VisitForm(), "today": today},
+        {
+            "page": page,
+            "rows": page.object_list,
+            "show": only,
+            "form": VisitForm(),
+            "today": today,
+            # The list's own filter and page go with a visit form, so a refused one comes back to them.
+            "query": request.GET.urlencode(),
+            "refused_id": refused[0] if refused else None,
+            "refused_form": refused[1] if refused else None,
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_log(request: HttpRequest, pk: int) -> HttpResponse:
-    """POST logs a visit; GET (the address reloaded) goes back to the list that holds the form."""
+    """POST logs a visit; refused, the list opens again at that visit's form with what was typed. GET
+    (the address reloaded) goes back to the list that holds the form."""
     assignment = get_object_or_404(selectors.assignments_for(request.user).current(), pk=pk)
     back = reverse("alliances:instructor-list")
     if request.method == "GET":
-        return redirect(back)
+        return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
     form = VisitForm(request.POST)
     if not form.is_valid():
         _invalid(request, form)
-        return redirect(back)
+        return _instructor_page(request, (assignment.pk, form))
     try:
         services.instructor_visit_log(assignment=assignment, **form.cleaned_data)
     except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request,
-            _("Visit of %(name)s to %(firm)s logged.")
-            % {"name": assignment.display_name, "firm": assignment.enterprise.name},
-        )
-    return redirect(back)
+        _refused(request, form, exc)
+        return _instructor_page(request, (assignment.pk, form))
+    messages.success(
+        request,
+        _("Visit of %(name)s to %(firm)s logged.")
+        % {"name": assignment.display_name, "firm": assignment.enterprise.name},
+    )
+    return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
 
 
 @login_required

@@ -4,7 +4,7 @@ and the address opened again (a reload, a shared link) is the page at the form, 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
@@ -172,3 +172,22 @@ def test_the_visit_address_outside_the_park_is_not_found_on_get(tree, client):
     visit = {"visited_on": timezone.localdate().isoformat(), "summary": "走访"}
     assert client.post(reverse("alliances:visit-log", args=[assignment.pk]), visit).status_code == 302
     assert InstructorVisit.objects.count() == 1
+
+
+def test_a_refused_visit_opens_the_list_at_its_form_with_what_was_typed(tree, secretary, client):
+    assignment = _assignment(tree)
+    url = reverse("alliances:visit-log", args=[assignment.pk])
+    typed = (timezone.localdate() - timedelta(days=3)).isoformat()
+
+    response = client.post(f"{url}?show=overdue", {"visited_on": typed, "summary": ""})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    box = _box(page, f"visit-{assignment.pk}")
+    assert box.startswith(f'<details class="action-box" id="visit-{assignment.pk}" open>')
+    assert f'action="{url}?show=overdue#visit-{assignment.pk}"' in box
+    assert f'value="{typed}"' in box and 'class="field invalid"' in box and "autofocus" in box
+    assert not InstructorVisit.objects.exists()
+    # Reloaded, the address goes back to the same list.
+    again = client.get(f"{url}?show=overdue")
+    assert again["Location"] == reverse("alliances:instructor-list") + "?show=overdue"
