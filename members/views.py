@@ -230,7 +230,15 @@ def checkin_return(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 form.add_error("reason", message)
         else:
-            messages.success(request, _("Report-in of %(member)s returned.") % {"member": checkin.member})
+            messages.success(
+                request,
+                format_html(
+                    '{} <a class="undo" href="{}#register">{}</a>',
+                    _("Report-in of %(member)s returned.") % {"member": checkin.member},
+                    _unit_url(checkin.unit),
+                    _("Register the report-in again"),
+                ),
+            )
             return _back(request, _unit_url(checkin.unit))
     if form.is_bound:
         _refused(request, form.errors)

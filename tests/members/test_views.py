@@ -480,7 +480,11 @@ def test_return_with_reason_writes_it(roster, compound_secretary, client):
     assert checkin.status == CheckIn.Status.RETURNED
     assert checkin.return_reason == "不住本小区"
     assert checkin.decided_by == compound_secretary
-    assert zh("Report-in of %(member)s returned.", member="张爱丽") in body(response)
+    said = zh("Report-in of %(member)s returned.", member="张爱丽")
+    # The way back: the register form, where the member can be registered again.
+    assert f'{said} <a class="undo" href="{unit_url(checkin.unit)}#register">重新登记报到</a>' in body(response)
+    register = re.search(r'<form[^>]*id="register".*?</form>', body(response), re.S).group(0)
+    assert f'<option value="{roster["alice"].pk}"' in register
 
 
 def test_other_communitys_secretary_cannot_decide(roster, other_secretary, client):
